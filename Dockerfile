@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# One image for every process of the feed; the compose file picks the command.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY feed-contracts/package.json feed-contracts/
+COPY feed-store/package.json feed-store/
+COPY feed-worker/package.json feed-worker/
+COPY feed-service/package.json feed-service/
+COPY publishers/sdk/package.json publishers/sdk/
+COPY publishers/registrar/package.json publishers/registrar/
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npx tsc -b
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY feed-contracts/package.json feed-contracts/
+COPY feed-store/package.json feed-store/
+COPY feed-worker/package.json feed-worker/
+COPY feed-service/package.json feed-service/
+COPY publishers/sdk/package.json publishers/sdk/
+COPY publishers/registrar/package.json publishers/registrar/
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY --from=build /app/feed-contracts/dist feed-contracts/dist
+COPY --from=build /app/feed-store/dist feed-store/dist
+COPY --from=build /app/feed-worker/dist feed-worker/dist
+COPY --from=build /app/feed-service/dist feed-service/dist
+COPY --from=build /app/publishers/sdk/dist publishers/sdk/dist
+COPY --from=build /app/publishers/registrar/dist publishers/registrar/dist
+USER node
+CMD ["node", "feed-service/dist/main.js"]

@@ -1,0 +1,55 @@
+/**
+ * Every error the feed raises carries a stable code. A code is never reused for another
+ * meaning, so dashboards, alerts and clients can match on it.
+ *
+ * `permanent` is the worker's decision: a permanent error can never succeed on retry and the
+ * message is parked; a transient one (a database or broker outage) is retried.
+ */
+export const FeedErrorCode = {
+  // Rejections of an incoming message: all permanent.
+  TooLarge: 'FEED_ERR_TOO_LARGE',
+  ContentType: 'FEED_ERR_CONTENT_TYPE',
+  ContentEncoding: 'FEED_ERR_CONTENT_ENCODING',
+  NotUtf8: 'FEED_ERR_NOT_UTF8',
+  NotJson: 'FEED_ERR_NOT_JSON',
+  TooDeep: 'FEED_ERR_TOO_DEEP',
+  NotEvent: 'FEED_ERR_NOT_EVENT',
+  EmptyBatch: 'FEED_ERR_EMPTY_BATCH',
+  BatchTooLarge: 'FEED_ERR_BATCH_TOO_LARGE',
+  ForbiddenKey: 'FEED_ERR_FORBIDDEN_KEY',
+  MissingField: 'FEED_ERR_MISSING_FIELD',
+  BadField: 'FEED_ERR_BAD_FIELD',
+  BadTime: 'FEED_ERR_BAD_TIME',
+  Schema: 'FEED_ERR_SCHEMA',
+  // The database refused the data of a message (a constraint, an invalid value).
+  Refused: 'FEED_ERR_REFUSED',
+  // Passing failures: retried, never parked.
+  DatabaseUnavailable: 'FEED_ERR_DATABASE_UNAVAILABLE',
+  BrokerUnavailable: 'FEED_ERR_BROKER_UNAVAILABLE',
+  // Configuration and topology: stop the process with a clear message.
+  Config: 'FEED_ERR_CONFIG',
+  TopologyMismatch: 'FEED_ERR_TOPOLOGY_MISMATCH',
+} as const;
+
+export type FeedErrorCode = (typeof FeedErrorCode)[keyof typeof FeedErrorCode];
+
+const transientCodes: ReadonlySet<FeedErrorCode> = new Set([
+  FeedErrorCode.DatabaseUnavailable,
+  FeedErrorCode.BrokerUnavailable,
+]);
+
+export class FeedError extends Error {
+  override readonly name = 'FeedError';
+  readonly code: FeedErrorCode;
+  readonly permanent: boolean;
+
+  constructor(code: FeedErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.permanent = !transientCodes.has(code);
+  }
+}
+
+export function isFeedError(error: unknown): error is FeedError {
+  return error instanceof FeedError;
+}

@@ -1,0 +1,33 @@
+export { FeedError, FeedErrorCode, isFeedError } from './errors.js';
+export { FeedEventSchema, EventTypePattern, limits, type FeedEvent } from './envelope.js';
+export {
+  catalogue,
+  reactionTypes,
+  isCatalogueType,
+  isReactionType,
+  validateData,
+  defaultSubject,
+  defaultActor,
+  ReactionTarget,
+  ReactionKindPattern,
+  type CatalogueType,
+  type EventData,
+  type ReactionType,
+  type ReactionData,
+} from './catalogue.js';
+export {
+  topology,
+  queueArguments,
+  declareTopology,
+  describeTopologyMismatch,
+  PRECONDITION_FAILED,
+  type QueueType,
+  type TopologyOptions,
+  type TopologyChannel,
+} from './topology.js';
+export {
+  parseMessage,
+  type MessageProperties,
+  type ParseResult,
+  type ParseOptions,
+} from './parseMessage.js';

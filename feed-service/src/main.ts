@@ -1,0 +1,2 @@
+console.error('feed-service: not built yet');
+process.exitCode = 1;

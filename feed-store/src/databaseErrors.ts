@@ -1,0 +1,49 @@
+/** SQLSTATE codes the feed acts on. https://www.postgresql.org/docs/current/errcodes-appendix.html */
+export const SqlState = {
+  UniqueViolation: '23505',
+  SerializationFailure: '40001',
+  DeadlockDetected: '40P01',
+  LockNotAvailable: '55P03',
+  QueryCanceled: '57014',
+  AdminShutdown: '57P01',
+  CrashShutdown: '57P02',
+  CannotConnectNow: '57P03',
+  DatabaseDropped: '57P04',
+  TooManyConnections: '53300',
+  ReadOnlyTransaction: '25006',
+} as const;
+
+/** Classes whose errors pass: the same statement can succeed later. */
+const transientClasses = new Set(['08', '40', '53', '57', '58']);
+const transientCodes = new Set<string>([SqlState.LockNotAvailable, SqlState.ReadOnlyTransaction]);
+/** Classes where the data of a row is refused: retrying the same rows can never succeed. */
+const dataClasses = new Set(['22', '23', '54']);
+
+export type DatabaseErrorKind = 'transient' | 'data' | 'unknown';
+
+/**
+ * Sorts an error from pg: `transient` (connection lost or refused, a serialization failure,
+ * the server shutting down), `data` (the database refuses these rows: invalid text, a
+ * constraint, a row too large), or `unknown` (treat as transient, but bounded by the caller).
+ */
+export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (/^[0-9A-Z]{5}$/.test(code)) {
+      const cls = code.slice(0, 2);
+      if (transientClasses.has(cls) || transientCodes.has(code)) return 'transient';
+      if (dataClasses.has(cls)) return 'data';
+      return 'unknown';
+    }
+    // Node socket errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, EPIPE, ENOTFOUND, …
+    if (code.startsWith('E')) return 'transient';
+  }
+  const message = error instanceof Error ? error.message : '';
+  if (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(
+      message,
+    )
+  )
+    return 'transient';
+  return 'unknown';
+}

@@ -1,0 +1,74 @@
+/** An event as the store returns it. `seq` is its place in the feed (see 001_events). */
+export interface StoredEvent {
+  seq: string;
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  subject: string | null;
+  actor: string | null;
+  data: unknown;
+  reactions: Record<string, number>;
+  storedAt: string;
+}
+
+export const eventColumns = `seq, event_id, source, type, time, subject, actor, data, reactions, stored_at`;
+
+export interface EventRow {
+  seq: string;
+  event_id: string;
+  source: string;
+  type: string;
+  time: Date;
+  subject: string | null;
+  actor: string | null;
+  data: unknown;
+  reactions: Record<string, number>;
+  stored_at: Date;
+}
+
+export function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    id: row.event_id,
+    source: row.source,
+    type: row.type,
+    time: row.time.toISOString(),
+    subject: row.subject,
+    actor: row.actor,
+    data: row.data,
+    reactions: row.reactions,
+    storedAt: row.stored_at.toISOString(),
+  };
+}
+
+/** The filters the API offers; each one has an index that ends in `seq`. */
+export interface EventFilter {
+  types?: readonly string[] | undefined;
+  source?: string | undefined;
+  actor?: string | undefined;
+  subject?: string | undefined;
+  /** Event time, inclusive. ISO 8601. */
+  since?: string | undefined;
+  /** Event time, exclusive. ISO 8601. */
+  until?: string | undefined;
+}
+
+/** Builds the WHERE clause of a filter; only the predicates present, so plans use the index. */
+export function filterClause(filter: EventFilter, params: unknown[]): string {
+  const where = ['hidden_at is null'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (filter.types !== undefined && filter.types.length > 0) {
+    if (filter.types.length === 1) add((n) => `type = $${n}`, filter.types[0]);
+    else add((n) => `type = any($${n}::text[])`, filter.types);
+  }
+  if (filter.source !== undefined) add((n) => `source = $${n}`, filter.source);
+  if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
+  if (filter.subject !== undefined) add((n) => `subject = $${n}`, filter.subject);
+  if (filter.since !== undefined) add((n) => `time >= $${n}::timestamptz`, filter.since);
+  if (filter.until !== undefined) add((n) => `time < $${n}::timestamptz`, filter.until);
+  return where.join(' and ');
+}

@@ -1,0 +1,22 @@
+export {
+  createPool,
+  type Pool,
+  type PoolClient,
+  type PoolOptions,
+  type Queryable,
+} from './pool.js';
+export { withTransaction } from './withTransaction.js';
+export { migrate, type MigrateResult } from './migrate.js';
+export { migrations, type Migration } from './migrations/index.js';
+export { FEED_EVENTS_CHANNEL } from './notifyChannel.js';
+export { encodeCursor, decodeCursor } from './cursor.js';
+export { classifyDatabaseError, SqlState, type DatabaseErrorKind } from './databaseErrors.js';
+export type { StoredEvent, EventFilter } from './eventRow.js';
+export { insertEvents, INSERT_ORDER_LOCK, type InsertedEvent } from './sql/insertEvents.js';
+export { applyReactions } from './sql/applyReactions.js';
+export { recountReactions } from './sql/recountReactions.js';
+export { listEvents, type ListEventsOptions } from './sql/listEvents.js';
+export { listEventsAfter, type ListEventsAfterOptions } from './sql/listEventsAfter.js';
+export { getEvent } from './sql/getEvent.js';
+export { hideEvent } from './sql/hideEvent.js';
+export { erasePerson, type EraseResult } from './sql/erasePerson.js';

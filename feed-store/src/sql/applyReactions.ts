@@ -1,0 +1,52 @@
+import type { FeedEvent, ReactionData } from '@feed/contracts';
+import type { Queryable } from '../pool.js';
+import { recountReactions } from './recountReactions.js';
+
+/**
+ * Records `reaction.added` / `reaction.removed` events and updates the counters of the
+ * events they target, with one upsert and one recount. For each person, target and reaction
+ * the latest by event time wins, so a redelivered or late event changes nothing.
+ * Returns how many reaction rows changed.
+ */
+export async function applyReactions(
+  client: Queryable,
+  events: readonly FeedEvent[],
+): Promise<number> {
+  const reactions = events.filter(
+    (e) => e.type === 'reaction.added' || e.type === 'reaction.removed',
+  );
+  if (reactions.length === 0) return 0;
+  const data = reactions.map((e) => e.data as ReactionData);
+  const { rows } = await client.query<{ target_source: string; target_id: string }>(
+    `with input as (
+       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
+                            $6::timestamptz[]) with ordinality
+         as t(target_source, target_id, actor, reaction, active, changed_at, ord)
+     ), latest as (
+       select distinct on (target_source, target_id, actor, reaction) *
+         from input
+        order by target_source, target_id, actor, reaction, changed_at desc, ord desc
+     )
+     insert into feed_reactions as r (target_source, target_id, actor, reaction, active, changed_at)
+     select target_source, target_id, actor, reaction, active, changed_at from latest
+     on conflict (target_source, target_id, actor, reaction) do update
+        set active = excluded.active, changed_at = excluded.changed_at
+      where r.changed_at < excluded.changed_at
+     returning target_source, target_id`,
+    [
+      data.map((d) => d.target.source),
+      data.map((d) => d.target.id),
+      data.map((d) => d.actor),
+      data.map((d) => d.reaction),
+      reactions.map((e) => e.type === 'reaction.added'),
+      reactions.map((e) => e.time),
+    ],
+  );
+  if (rows.length > 0) {
+    await recountReactions(
+      client,
+      rows.map((r) => ({ source: r.target_source, id: r.target_id })),
+    );
+  }
+  return rows.length;
+}

@@ -1,0 +1,31 @@
+import type { Queryable } from '../pool.js';
+import { recountReactions } from './recountReactions.js';
+
+export interface EraseResult {
+  events: number;
+  reactions: number;
+}
+
+/**
+ * Erases everything the feed holds about one person (as actor or subject): their events keep
+ * only their `(source, id)` key, hidden, so redeliveries cannot bring them back; their
+ * reactions are deleted and the counters they touched recounted. Run inside a transaction.
+ */
+export async function erasePerson(client: Queryable, person: string): Promise<EraseResult> {
+  const events = await client.query(
+    `update feed_events
+        set data = null, subject = null, actor = null, reactions = '{}'::jsonb,
+            hidden_at = coalesce(hidden_at, now()), erased_at = now()
+      where actor = $1 or subject = $1`,
+    [person],
+  );
+  const reactions = await client.query<{ target_source: string; target_id: string }>(
+    `delete from feed_reactions where actor = $1 returning target_source, target_id`,
+    [person],
+  );
+  await recountReactions(
+    client,
+    reactions.rows.map((r) => ({ source: r.target_source, id: r.target_id })),
+  );
+  return { events: events.rowCount ?? 0, reactions: reactions.rowCount ?? 0 };
+}

@@ -1,0 +1,19 @@
+import type { Queryable } from '../pool.js';
+import { eventColumns, toStoredEvent, type EventRow, type StoredEvent } from '../eventRow.js';
+
+/**
+ * The visible events with this id; `source` narrows it to the one event it names. Without a
+ * source an id may match events of several publishers, so the caller gets them all.
+ */
+export async function getEvent(
+  client: Queryable,
+  key: { id: string; source?: string | undefined },
+): Promise<StoredEvent[]> {
+  const { rows } = await client.query<EventRow>(
+    `select ${eventColumns} from feed_events
+      where event_id = $1 and ($2::text is null or source = $2) and hidden_at is null
+      order by seq desc limit 10`,
+    [key.id, key.source ?? null],
+  );
+  return rows.map(toStoredEvent);
+}

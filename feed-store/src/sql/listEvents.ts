@@ -1,0 +1,34 @@
+import type { Queryable } from '../pool.js';
+import {
+  eventColumns,
+  filterClause,
+  toStoredEvent,
+  type EventFilter,
+  type EventRow,
+  type StoredEvent,
+} from '../eventRow.js';
+
+export interface ListEventsOptions extends EventFilter {
+  limit: number;
+  /** Keyset cursor: only events older than this `seq`. */
+  before?: string | undefined;
+}
+
+/** One page of the feed, newest first. No OFFSET: every page costs the same at any depth. */
+export async function listEvents(
+  client: Queryable,
+  options: ListEventsOptions,
+): Promise<StoredEvent[]> {
+  const params: unknown[] = [];
+  let where = filterClause(options, params);
+  if (options.before !== undefined) {
+    params.push(options.before);
+    where += ` and seq < $${params.length}::bigint`;
+  }
+  params.push(options.limit);
+  const { rows } = await client.query<EventRow>(
+    `select ${eventColumns} from feed_events where ${where} order by seq desc limit $${params.length}`,
+    params,
+  );
+  return rows.map(toStoredEvent);
+}

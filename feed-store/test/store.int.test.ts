@@ -1,0 +1,308 @@
+import type { FeedEvent } from '@feed/contracts';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FEED_EVENTS_CHANNEL,
+  applyReactions,
+  createPool,
+  decodeCursor,
+  encodeCursor,
+  erasePerson,
+  getEvent,
+  hideEvent,
+  insertEvents,
+  listEvents,
+  listEventsAfter,
+  migrate,
+  recountReactions,
+  withTransaction,
+  type Pool,
+} from '@feed/store';
+import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
+
+let db: TestDatabase;
+let pool: Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('store');
+  pool = createPool({ connectionString: db.url, max: 4 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+let counter = 0;
+function event(overrides: Partial<FeedEvent> = {}): FeedEvent {
+  counter += 1;
+  return {
+    specversion: '1.0',
+    id: `e-${counter}`,
+    source: 'store-test',
+    type: 'kudos.given',
+    time: new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString(),
+    data: { n: counter },
+    ...overrides,
+  };
+}
+
+const store = (events: FeedEvent[]) =>
+  withTransaction(pool, (client) => insertEvents(client, events));
+
+describe('insertEvents', () => {
+  it('stores a batch once: the second insert reports zero new rows', async () => {
+    const batch = [event(), event(), event()];
+    const first = await store(batch);
+    expect(first.map((row) => row.id)).toEqual(batch.map((e) => e.id));
+    const second = await store(batch);
+    expect(second).toEqual([]);
+    const { rows } = await pool.query(
+      'select count(*)::int as n from feed_events where event_id = any($1)',
+      [batch.map((e) => e.id)],
+    );
+    expect(rows[0].n).toBe(3);
+  });
+
+  it('stores each event once when the batch repeats it', async () => {
+    const a = event();
+    const b = event();
+    const inserted = await store([a, b, a, { ...b }, a]);
+    expect(inserted.map((row) => row.id)).toEqual([a.id, b.id]);
+  });
+
+  it('tells the same id from two sources apart', async () => {
+    const a = event({ id: 'shared-id', source: 'one' });
+    const b = event({ id: 'shared-id', source: 'two' });
+    expect((await store([a, b])).length).toBe(2);
+    expect((await getEvent(pool, { id: 'shared-id' })).map((e) => e.source).sort()).toEqual([
+      'one',
+      'two',
+    ]);
+    expect((await getEvent(pool, { id: 'shared-id', source: 'two' })).length).toBe(1);
+  });
+
+  it('assigns seq in batch order and keeps the fields', async () => {
+    const a = event({ subject: 'e-1', actor: 'hr', data: { name: 'Олег 🔥' } });
+    const b = event();
+    const [ra, rb] = await store([a, b]);
+    expect(BigInt(rb!.seq)).toBe(BigInt(ra!.seq) + 1n);
+    const [stored] = await getEvent(pool, { id: a.id, source: a.source });
+    expect(stored).toMatchObject({
+      id: a.id,
+      source: a.source,
+      type: a.type,
+      time: a.time,
+      subject: 'e-1',
+      actor: 'hr',
+      data: { name: 'Олег 🔥' },
+      reactions: {},
+    });
+  });
+
+  it('notifies feed_events with the highest new seq after commit, and not for duplicates', async () => {
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on('notification', (n) => payloads.push(n.payload ?? ''));
+    await listener.query(`listen ${FEED_EVENTS_CHANNEL}`);
+    try {
+      const batch = [event(), event()];
+      const rows = await store(batch);
+      await waitFor('a notification', () => payloads.length === 1);
+      expect(payloads[0]).toBe(rows[1]!.seq);
+      await store(batch);
+      await store([event()]);
+      await waitFor('a second notification', () => payloads.length === 2);
+    } finally {
+      await listener.end();
+    }
+  });
+});
+
+describe('listEvents and listEventsAfter', () => {
+  it('walks the feed newest first with a keyset cursor, with no gap and no duplicate', async () => {
+    const source = 'walk';
+    const batch = Array.from({ length: 25 }, () => event({ source }));
+    await store(batch);
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await listEvents(pool, { limit: 7, source, before });
+      seen.push(...page.map((e) => e.id));
+      if (page.length < 7) break;
+      before = decodeCursor(encodeCursor(page.at(-1)!.seq))!;
+      // Inserted while walking: newer than every page, so it never shows up below.
+      await store([event({ source })]);
+    }
+    expect(seen).toEqual(batch.map((e) => e.id).reverse());
+  });
+
+  it('filters by type, source, actor, subject and time range', async () => {
+    const source = 'filters';
+    const a = event({
+      source,
+      type: 'employee.registered',
+      subject: 'p-1',
+      time: '2026-05-01T00:00:00.000Z',
+    });
+    const b = event({
+      source,
+      type: 'department.renamed',
+      actor: 'p-2',
+      time: '2026-05-02T00:00:00.000Z',
+    });
+    const c = event({
+      source,
+      type: 'team.structure_changed',
+      subject: 'p-1',
+      time: '2026-05-03T00:00:00.000Z',
+    });
+    await store([a, b, c]);
+    const ids = async (filter: Parameters<typeof listEvents>[1]) =>
+      (await listEvents(pool, { source, ...filter })).map((e) => e.id);
+    expect(await ids({ limit: 10, types: ['employee.registered'] })).toEqual([a.id]);
+    expect(await ids({ limit: 10, types: ['employee.registered', 'department.renamed'] })).toEqual([
+      b.id,
+      a.id,
+    ]);
+    expect(await ids({ limit: 10, actor: 'p-2' })).toEqual([b.id]);
+    expect(await ids({ limit: 10, subject: 'p-1' })).toEqual([c.id, a.id]);
+    expect(
+      await ids({ limit: 10, since: '2026-05-02T00:00:00Z', until: '2026-05-03T00:00:00Z' }),
+    ).toEqual([b.id]);
+  });
+
+  it('lists what was stored after a seq, oldest first', async () => {
+    const source = 'after';
+    const [first] = await store([event({ source })]);
+    const later = [event({ source }), event({ source })];
+    await store(later);
+    const after = await listEventsAfter(pool, { after: first!.seq, limit: 10, source });
+    expect(after.map((e) => e.id)).toEqual(later.map((e) => e.id));
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip, and anything else decodes to null', () => {
+    expect(decodeCursor(encodeCursor('12345'))).toBe('12345');
+    for (const bad of [
+      '',
+      'abc',
+      '!!!',
+      encodeCursor('0'),
+      Buffer.from('s99999999999999999999').toString('base64url'),
+      'x'.repeat(100),
+    ])
+      expect(decodeCursor(bad)).toBeNull();
+  });
+});
+
+describe('reactions', () => {
+  const reaction = (
+    type: 'reaction.added' | 'reaction.removed',
+    target: FeedEvent,
+    actor: string,
+    kind: string,
+    time: string,
+  ) =>
+    event({
+      type,
+      source: 'reactions',
+      time,
+      data: { target: { source: target.source, id: target.id }, reaction: kind, actor },
+    });
+
+  it('counts reactions, and a reaction that arrives before its event is applied when the event arrives', async () => {
+    const target = event();
+    const early = reaction('reaction.added', target, 'p-1', 'fire', '2026-06-01T00:00:00.000Z');
+    await withTransaction(pool, (client) => applyReactions(client, [early]));
+    await withTransaction(pool, async (client) => {
+      const inserted = await insertEvents(client, [target]);
+      await recountReactions(client, inserted);
+    });
+    const more = [
+      reaction('reaction.added', target, 'p-2', 'fire', '2026-06-01T00:00:01.000Z'),
+      reaction('reaction.added', target, 'p-2', 'like', '2026-06-01T00:00:02.000Z'),
+    ];
+    await withTransaction(pool, (client) => applyReactions(client, more));
+    await withTransaction(pool, (client) => applyReactions(client, more)); // redelivered
+    expect((await getEvent(pool, target))[0]!.reactions).toEqual({ fire: 2, like: 1 });
+  });
+
+  it('latest by event time wins, whatever the arrival order', async () => {
+    const target = event();
+    await store([target]);
+    const removed = reaction('reaction.removed', target, 'p-1', 'like', '2026-06-01T00:00:05.000Z');
+    const added = reaction('reaction.added', target, 'p-1', 'like', '2026-06-01T00:00:01.000Z');
+    await withTransaction(pool, (client) => applyReactions(client, [removed]));
+    await withTransaction(pool, (client) => applyReactions(client, [added]));
+    expect((await getEvent(pool, target))[0]!.reactions).toEqual({});
+    const again = reaction('reaction.added', target, 'p-1', 'like', '2026-06-01T00:00:09.000Z');
+    await withTransaction(pool, (client) => applyReactions(client, [again]));
+    expect((await getEvent(pool, target))[0]!.reactions).toEqual({ like: 1 });
+  });
+});
+
+describe('hideEvent and erasePerson', () => {
+  it('hides an event from lists while a redelivery stays absorbed', async () => {
+    const e = event({ source: 'hide' });
+    await store([e]);
+    expect(await hideEvent(pool, e)).toBe(1);
+    expect(await listEvents(pool, { limit: 10, source: 'hide' })).toEqual([]);
+    expect(await store([e])).toEqual([]);
+  });
+
+  it('erases a person as actor and subject, and their reactions', async () => {
+    const target = event({ source: 'erase' });
+    const about = event({ source: 'erase', subject: 'p-erase' });
+    await store([target, about]);
+    await withTransaction(pool, (client) =>
+      applyReactions(client, [
+        event({
+          type: 'reaction.added',
+          source: 'reactions',
+          data: { target: { source: 'erase', id: target.id }, reaction: 'like', actor: 'p-erase' },
+        }),
+      ]),
+    );
+    expect((await getEvent(pool, target))[0]!.reactions).toEqual({ like: 1 });
+    expect(await withTransaction(pool, (client) => erasePerson(client, 'p-erase'))).toEqual({
+      events: 1,
+      reactions: 1,
+    });
+    expect((await getEvent(pool, target))[0]!.reactions).toEqual({});
+    expect((await listEvents(pool, { limit: 10, source: 'erase' })).map((e) => e.id)).toEqual([
+      target.id,
+    ]);
+    const { rows } = await pool.query('select data, subject from feed_events where event_id = $1', [
+      about.id,
+    ]);
+    expect(rows[0]).toEqual({ data: null, subject: null });
+  });
+});
+
+describe('migrate', () => {
+  it('is a no-op when run again', async () => {
+    expect(await migrate(pool)).toEqual({ applied: [] });
+  });
+
+  it('two migrators at once on a fresh database: one applies, one waits and finds nothing', async () => {
+    const fresh = await createTestDatabase('fresh');
+    const admin = createPool({ connectionString: fresh.url, max: 1 });
+    await admin.query('drop table feed_events, feed_reactions, feed_migrations');
+    await admin.end();
+    const pools = [
+      createPool({ connectionString: fresh.url, max: 1 }),
+      createPool({ connectionString: fresh.url, max: 1 }),
+    ];
+    try {
+      const results = await Promise.all(pools.map((p) => migrate(p)));
+      expect(results.map((r) => r.applied.length).sort()).toEqual([0, 1]);
+      const { rows } = await pools[0]!.query('select count(*)::int as n from feed_migrations');
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await fresh.drop();
+    }
+  });
+});

@@ -1,0 +1,2 @@
+console.error('feed-worker: not built yet');
+process.exitCode = 1;

@@ -1,0 +1,4 @@
+export { createTestDatabase, type TestDatabase } from './database.js';
+export { createTestVhost, rabbitmqctl, type TestVhost } from './vhost.js';
+export { waitFor, type WaitOptions } from './waitFor.js';
+export { adminUrl, databaseUrl, amqpUrl } from './urls.js';

@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(`${path}/src/index.ts`, import.meta.url));
+
+// Tests import the packages' sources, so they run without a build; the processes that the
+// integration and end-to-end tests start run the compiled `dist`.
+const alias = {
+  '@feed/contracts': src('feed-contracts'),
+  '@feed/store': src('feed-store'),
+  '@feed/publisher': src('publishers/sdk'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['**/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.int.test.ts'],
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration',
+          include: ['**/test/**/*.int.test.ts', 'e2e/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test-support/globalSetup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
