@@ -2,3 +2,4 @@ export { createTestDatabase, type TestDatabase } from './database.js';
 export { createTestVhost, rabbitmqctl, type TestVhost } from './vhost.js';
 export { waitFor, type WaitOptions } from './waitFor.js';
 export { adminUrl, databaseUrl, amqpUrl } from './urls.js';
+export { createTcpProxy, type TcpProxy } from './tcpProxy.js';
