@@ -31,3 +31,5 @@ export {
   type ParseResult,
   type ParseOptions,
 } from './parseMessage.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { parseAmqpUrls, urlForAttempt, redactUrl } from './amqpUrls.js';
