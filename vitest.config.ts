@@ -28,10 +28,24 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/test/**/*.int.test.ts', 'e2e/**/*.test.ts'],
-          exclude: ['**/node_modules/**'],
+          exclude: ['**/node_modules/**', '**/*.serial.test.ts'],
           globalSetup: ['test-support/globalSetup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Faults that touch the whole broker (stop_app, a memory alarm) run after everything
+        // else, one file at a time.
+        resolve: { alias },
+        test: {
+          name: 'serial',
+          include: ['**/*.serial.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test-support/globalSetup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

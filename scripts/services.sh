@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure RabbitMQ and PostgreSQL answer before the tests or `npm start` run, and that the
-# feed database exists. Already up: does nothing. Down: starts Debian's servers if they are
+# feed databases exist (the feed's, and the example registrar's). Already up: does nothing. Down: starts Debian's servers if they are
 # installed, else `docker compose up -d --wait rabbitmq postgres`, else says what to do.
 set -euo pipefail
 
@@ -9,7 +9,7 @@ AMQP_PORT=${AMQP_PORT:-5672}
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
-FEED_DATABASE=${FEED_DATABASE:-feed}
+FEED_DATABASES=${FEED_DATABASES:-feed registrar}
 export PGHOST PGPORT PGUSER
 
 say() { printf 'services: %s\n' "$*" >&2; }
@@ -68,18 +68,20 @@ if ! rabbitmq_up; then
   wait_port "$AMQP_HOST" "$AMQP_PORT" RabbitMQ 120
 fi
 
-if command -v psql >/dev/null; then
-  if [ "$(psql -d postgres -Atc "select 1 from pg_database where datname = '$FEED_DATABASE'")" != 1 ]; then
-    say "creating database $FEED_DATABASE"
-    psql -d postgres -qc "create database \"$FEED_DATABASE\""
+for database in $FEED_DATABASES; do
+  if command -v psql >/dev/null; then
+    if [ "$(psql -d postgres -Atc "select 1 from pg_database where datname = '$database'")" != 1 ]; then
+      say "creating database $database"
+      psql -d postgres -qc "create database \"$database\""
+    fi
+  else
+    node -e "
+      const pg = require('pg');
+      const c = new pg.Client({ database: 'postgres' });
+      c.connect()
+        .then(() => c.query('select 1 from pg_database where datname = \$1', ['$database']))
+        .then((r) => (r.rowCount ? null : c.query('create database \"$database\"')))
+        .finally(() => c.end());
+    "
   fi
-else
-  node -e "
-    const pg = require('pg');
-    const c = new pg.Client({ database: 'postgres' });
-    c.connect()
-      .then(() => c.query('select 1 from pg_database where datname = \$1', ['$FEED_DATABASE']))
-      .then((r) => r.rowCount ? null : c.query('create database \"$FEED_DATABASE\"'))
-      .finally(() => c.end());
-  "
-fi
+done
