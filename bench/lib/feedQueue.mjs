@@ -1,0 +1,59 @@
+import { performance } from 'node:perf_hooks';
+import amqp from 'amqplib';
+import { declareTopology, topology } from '@feed/contracts';
+import { sampleBody } from './sampleEvent.mjs';
+
+/**
+ * Empties the bench vhost's topology and declares it again with the queue type asked for, so
+ * every drain starts from the same state (quorum and classic cannot share a queue name).
+ */
+export async function resetTopology(url, queueType) {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    await channel.deleteQueue(topology.queue);
+    await channel.deleteQueue(topology.deadLetterQueue);
+    await declareTopology(channel, { queueType });
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function queueDepth(url) {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    const { messageCount } = await channel.checkQueue(topology.queue);
+    await channel.close();
+    return messageCount;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Pre-fills `feed.events` with `count` confirmed 512-byte events through the `feed` exchange,
+ * as publishers do. Windowed confirms: the broker is never more than `window` messages behind.
+ */
+export async function fillQueue(url, count, { source = 'bench-fill', window = 2000 } = {}) {
+  const connection = await amqp.connect(url);
+  const started = performance.now();
+  try {
+    const channel = await connection.createConfirmChannel();
+    const time = new Date();
+    for (let n = 0; n < count; n++) {
+      channel.publish(topology.exchange, 'employee.registered', sampleBody(source, n, time), {
+        persistent: true,
+        contentType: 'application/json',
+      });
+      if ((n + 1) % window === 0) await channel.waitForConfirms();
+    }
+    await channel.waitForConfirms();
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { count, seconds, rate: count / seconds };
+}

@@ -1,0 +1,70 @@
+/**
+ * The sizes of a run. Full: the shapes named in the issue (about 8 minutes on 2 cores).
+ * `--quick`: the same figures with smaller counts and shorter windows (under 2 minutes), for a
+ * check while developing. `--only=drain,api` runs some figures; `--out=dir` writes elsewhere.
+ */
+const full = {
+  drainCount: 100_000,
+  naiveCount: 15_000,
+  naiveMaxSeconds: 10,
+  pacedRate: 5_000,
+  pacedSeconds: 30,
+  saturationSeconds: 10,
+  publishCount: 50_000,
+  publishInFlight: 1_000,
+  outboxCount: 20_000,
+  tableRows: 1_000_000,
+  deepOffset: 900_000,
+  pageSize: 50,
+  apiSeconds: 10,
+  apiConnections: 50,
+  sseClients: 1_000,
+  streamSeconds: 10,
+  streamRate: 20,
+  memoryBacklog: 1_000_000,
+  outageSeconds: 10,
+};
+
+const quick = {
+  ...full,
+  drainCount: 20_000,
+  naiveCount: 3_000,
+  naiveMaxSeconds: 4,
+  pacedSeconds: 8,
+  saturationSeconds: 4,
+  publishCount: 10_000,
+  outboxCount: 5_000,
+  tableRows: 100_000,
+  deepOffset: 90_000,
+  apiSeconds: 3,
+  sseClients: 200,
+  streamSeconds: 5,
+  memoryBacklog: 50_000,
+  outageSeconds: 4,
+};
+
+export const figureNames = ['drain', 'endToEnd', 'publisher', 'api', 'stream', 'memory'];
+
+export function parseParams(argv) {
+  const flags = new Map(
+    argv
+      .filter((arg) => arg.startsWith('--'))
+      .map((arg) => {
+        const [key, value = 'true'] = arg.slice(2).split('=');
+        return [key, value];
+      }),
+  );
+  const unknown = [...flags.keys()].filter((key) => !['quick', 'only', 'out'].includes(key));
+  if (unknown.length > 0) throw new Error(`bench: unknown flag --${unknown[0]}`);
+  const mode = flags.has('quick') ? 'quick' : 'full';
+  const only = flags.has('only') ? flags.get('only').split(',') : figureNames;
+  const wrong = only.filter((name) => !figureNames.includes(name));
+  if (wrong.length > 0)
+    throw new Error(`bench: --only takes ${figureNames.join(',')}, not ${wrong[0]}`);
+  return {
+    mode,
+    only,
+    out: flags.get('out') ?? (mode === 'full' ? 'bench' : 'bench/out'),
+    sizes: mode === 'quick' ? quick : full,
+  };
+}

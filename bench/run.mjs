@@ -1,0 +1,85 @@
+// npm run bench [-- --quick] [-- --only=drain,api] [-- --out=dir]
+// Measures each figure of the feed beside its baseline, in the same run on the same machine,
+// prints the table, and writes results.json and results.svg. See bench/README.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cleanup, cleanupOnSignals } from './lib/cleanup.mjs';
+import { createBenchDatabase } from './lib/benchDatabase.mjs';
+import { createBenchVhost } from './lib/benchVhost.mjs';
+import { drawChart } from './lib/drawChart.mjs';
+import { figureRow } from './lib/figureRow.mjs';
+import { describeMachine } from './lib/machine.mjs';
+import { findOurParts } from './lib/ourParts.mjs';
+import { parseParams } from './lib/params.mjs';
+import { formatTable } from './lib/printTable.mjs';
+import { measureDrainFigure } from './figures/drain.mjs';
+import { measureEndToEndFigure } from './figures/endToEnd.mjs';
+import { measurePublisherFigure } from './figures/publisher.mjs';
+import { measureApiFigure } from './figures/api.mjs';
+import { measureStreamFigure } from './figures/stream.mjs';
+import { measureMemoryFigure } from './figures/memory.mjs';
+
+const figures = {
+  drain: measureDrainFigure,
+  endToEnd: measureEndToEndFigure,
+  publisher: measurePublisherFigure,
+  api: measureApiFigure,
+  stream: measureStreamFigure,
+  memory: measureMemoryFigure,
+};
+
+const started = Date.now();
+const log = (line) =>
+  console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+const params = parseParams(process.argv.slice(2));
+cleanupOnSignals();
+
+try {
+  const machine = await describeMachine();
+  const parts = await findOurParts();
+  console.log(`bench (${params.mode}): ${JSON.stringify(params.sizes)}`);
+  console.log(`machine: ${JSON.stringify(machine)}`);
+  console.log(`our parts available: ${JSON.stringify(parts)}`);
+  const vhost = await createBenchVhost();
+  const db = await createBenchDatabase(params.mode);
+  const ctx = { params, parts, vhost, db, log, drainRss: {} };
+  const rows = [];
+  for (const name of params.only) {
+    log(`${name} …`);
+    try {
+      rows.push(...(await figures[name](ctx)));
+    } catch (error) {
+      console.error(`bench: ${name} failed: ${error.stack ?? error}`);
+      rows.push(
+        figureRow({
+          figure: `${name}: failed`,
+          ours: null,
+          baseline: null,
+          unit: '',
+          note: error.message.split('\n')[0],
+        }),
+      );
+    }
+  }
+  const seconds = Math.round((Date.now() - started) / 1000);
+  console.log(`\n${formatTable(rows)}\n`);
+  const date = new Date().toISOString();
+  mkdirSync(params.out, { recursive: true });
+  writeFileSync(
+    `${params.out}/results.json`,
+    `${JSON.stringify({ date, mode: params.mode, seconds, machine, sizes: params.sizes, parts, rows }, null, 2)}\n`,
+  );
+  writeFileSync(
+    `${params.out}/results.svg`,
+    drawChart(rows, {
+      title: `Feed benchmark (${params.mode}): ours beside baselines measured in the same run`,
+      subtitle: `${date.slice(0, 10)} · ${machine.cpus} × ${machine.cpuModel} · ${machine.memoryGiB} GiB · node ${machine.node} · PostgreSQL ${machine.postgres} · RabbitMQ ${machine.rabbitmq}`,
+    }),
+  );
+  console.log(`wrote ${params.out}/results.json and ${params.out}/results.svg (${seconds} s)`);
+  if (rows.some((row) => row.figure.endsWith(': failed'))) process.exitCode = 1;
+} catch (error) {
+  console.error(`bench: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
