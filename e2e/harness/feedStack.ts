@@ -8,6 +8,7 @@ import {
   type TestVhost,
 } from '../../test-support/index.js';
 import { freePort } from './freePort.js';
+import { counterValue } from './metrics.js';
 import { logDirFor, startFeedProcess, type FeedProcess, type ProcessExit } from './feedProcess.js';
 
 export interface Crash {
@@ -92,6 +93,21 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
 
   let workerCount = 0;
   let serviceCount = 0;
+  const workers: RunningWorker[] = [];
+  /** The last duplicate count each worker reported; a killed worker keeps its last one. */
+  const duplicatesSeen = new Map<RunningWorker, number>();
+  const scrape = async (worker: RunningWorker) => {
+    if (worker.process.exit() !== null) return;
+    try {
+      const response = await fetch(`${worker.httpUrl}/metrics`, {
+        signal: AbortSignal.timeout(3000),
+      });
+      const text = await response.text();
+      duplicatesSeen.set(worker, counterValue(text, 'feed_worker_events_duplicate_total'));
+    } catch {
+      // A worker being stopped may not answer; its last reading stays.
+    }
+  };
 
   const stack = {
     label,
@@ -128,7 +144,21 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
       });
       const httpUrl = `http://127.0.0.1:${port}`;
       await waitHttpOk(`${process.name} /readyz`, `${httpUrl}/readyz`, process);
-      return { process, httpUrl };
+      const worker = { process, httpUrl };
+      workers.push(worker);
+      return worker;
+    },
+
+    /** Sends a signal to a worker, after reading its metrics one last time. */
+    async signalWorker(worker: RunningWorker, signal: NodeJS.Signals): Promise<void> {
+      if (signal !== 'SIGKILL') await scrape(worker);
+      worker.process.kill(signal);
+    },
+
+    /** Duplicates the workers skipped by (source, id), summed over every worker run so far. */
+    async duplicatesAbsorbed(): Promise<number> {
+      await Promise.all(workers.map(scrape));
+      return [...duplicatesSeen.values()].reduce((a, b) => a + b, 0);
     },
 
     async startService(env: Record<string, string> = {}): Promise<RunningService> {
@@ -180,6 +210,7 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
 
     /** Stops every process still running with SIGTERM; each must exit 0. */
     async stopAll(): Promise<void> {
+      await Promise.all(workers.map(scrape));
       const results = await Promise.allSettled(processes.map((p) => p.stop()));
       const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed.length > 0) throw new Error(failed.map((f) => String(f.reason)).join('\n'));
