@@ -29,6 +29,13 @@ export const FeedErrorCode = {
   // Configuration and topology: stop the process with a clear message.
   Config: 'FEED_ERR_CONFIG',
   TopologyMismatch: 'FEED_ERR_TOPOLOGY_MISMATCH',
+  // Publisher SDK: why one publish did not reach the feed.
+  PublishInvalid: 'FEED_PUBLISH_INVALID',
+  PublishBufferFull: 'FEED_PUBLISH_BUFFER_FULL',
+  PublishTimeout: 'FEED_PUBLISH_TIMEOUT',
+  PublishNacked: 'FEED_PUBLISH_NACKED',
+  PublishUnroutable: 'FEED_PUBLISH_UNROUTABLE',
+  PublishClosed: 'FEED_PUBLISH_CLOSED',
 } as const;
 
 export type FeedErrorCode = (typeof FeedErrorCode)[keyof typeof FeedErrorCode];

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { FeedError, FeedErrorCode, parseMessage, type FeedEvent } from '@feed/contracts';
+
+/** What a caller hands to `publish` or `enqueue`: the CloudEvent attributes it cares about. */
+export interface PublishInput {
+  type: string;
+  data: unknown;
+  /** Default: a random UUID. Give a stable id to make a retry of the same event harmless. */
+  id?: string;
+  /** Default: the publisher's `source`. */
+  source?: string;
+  /** RFC 3339 time or a Date. Default: now. */
+  time?: string | Date;
+  subject?: string;
+  actor?: string;
+}
+
+/** AMQP properties of one feed message (the wire contract). */
+export interface FeedMessageProperties {
+  persistent: true;
+  mandatory: true;
+  contentType: 'application/cloudevents+json';
+  messageId: string;
+  appId: string;
+  type: string;
+  /** Seconds since the epoch, as AMQP defines it. */
+  timestamp: number;
+}
+
+export interface FeedMessage {
+  /** The event as the feed will store it (defaults applied, time normalized). */
+  event: FeedEvent;
+  routingKey: string;
+  body: Buffer;
+  properties: FeedMessageProperties;
+}
+
+export interface BuildDefaults {
+  source: string;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+/**
+ * Builds the message for one event and checks it with the very parser the worker runs, so an
+ * event the feed would park fails here, in the caller, with the same reason.
+ */
+export function buildMessage(
+  input: PublishInput,
+  defaults: BuildDefaults,
+  index?: number,
+): FeedMessage {
+  const at = index === undefined ? 'event' : `event ${index}`;
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid(`${at} must be an object with type and data`);
+  const time =
+    input.time === undefined
+      ? (defaults.now?.() ?? new Date()).toISOString()
+      : input.time instanceof Date
+        ? timeOf(input.time, at)
+        : input.time;
+  const candidate: Record<string, unknown> = {
+    specversion: '1.0',
+    id: input.id ?? (defaults.newId ?? randomUUID)(),
+    source: input.source ?? defaults.source,
+    type: input.type,
+    time,
+    data: input.data === undefined ? null : input.data,
+  };
+  if (input.subject !== undefined) candidate.subject = input.subject;
+  if (input.actor !== undefined) candidate.actor = input.actor;
+
+  let body: Buffer;
+  try {
+    body = Buffer.from(JSON.stringify(candidate), 'utf8');
+  } catch (error) {
+    throw invalid(`${at} is not serializable to JSON: ${(error as Error).message}`, error);
+  }
+  const parsed = parseMessage(body, { contentType: 'application/cloudevents+json' });
+  if (!parsed.ok) throw invalid(`${at} is invalid (${parsed.code}): ${parsed.reason}`);
+  const event = parsed.events[0]!;
+  return {
+    event,
+    routingKey: event.type,
+    body,
+    properties: {
+      persistent: true,
+      mandatory: true,
+      contentType: 'application/cloudevents+json',
+      messageId: event.id,
+      appId: event.source,
+      type: event.type,
+      timestamp: Math.floor(Date.parse(event.time) / 1000),
+    },
+  };
+}
+
+/** All or nothing: one invalid event rejects the whole call before anything is sent. */
+export function buildMessages(
+  input: PublishInput | readonly PublishInput[],
+  defaults: BuildDefaults,
+): FeedMessage[] {
+  if (Array.isArray(input)) {
+    if (input.length === 0) throw invalid('no events given: pass one event or a non-empty array');
+    return input.map((item, index) => buildMessage(item, defaults, index));
+  }
+  return [buildMessage(input as PublishInput, defaults)];
+}
+
+function timeOf(date: Date, at: string): string {
+  if (Number.isNaN(date.getTime())) throw invalid(`${at}: time is an invalid Date`);
+  return date.toISOString();
+}
+
+function invalid(message: string, cause?: unknown): FeedError {
+  return new FeedError(FeedErrorCode.PublishInvalid, message, { cause });
+}
