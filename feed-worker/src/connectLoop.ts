@@ -1,0 +1,80 @@
+import { backoffDelay } from '@feed/contracts';
+import type { Logger } from './logger.js';
+
+export interface ConnectLoopOptions {
+  /**
+   * One session: connect, consume, and resolve once the connection is lost (or reject with
+   * why). The loop then waits and calls it again. `attempt` counts failures since the last
+   * healthy session.
+   */
+  session: (attempt: number) => Promise<void>;
+  /** The loop ends when this aborts; the session is expected to end on it too. */
+  signal: AbortSignal;
+  minMs: number;
+  maxMs: number;
+  /** A session that lasted this long was healthy: the next delay starts from the minimum again. */
+  healthyAfterMs: number;
+  logger: Logger;
+  /** Errors that no retry can fix (a topology mismatch): the loop stops and rethrows. */
+  isFatal?: (error: unknown) => boolean;
+  /** Called before each attempt; tests observe the stack depth here. */
+  onAttempt?: (attempt: number) => void;
+  /** Called after each attempt that failed or ended, with the delay chosen. */
+  onRetry?: (attempt: number, delayMs: number) => void;
+  random?: () => number;
+  now?: () => number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * The worker's life as an explicit loop, never recursion: an outage of any length leaves the
+ * stack and the memory where they were. Capped exponential backoff with full jitter keeps a
+ * fleet of workers from hammering a recovering broker in lockstep.
+ */
+export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
+  const { signal, logger } = options;
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? abortableSleep;
+  let attempt = 0;
+  while (!signal.aborted) {
+    options.onAttempt?.(attempt);
+    const startedAt = now();
+    let failure: unknown;
+    try {
+      await options.session(attempt);
+    } catch (error) {
+      if (options.isFatal?.(error)) throw error;
+      failure = error;
+    }
+    if (signal.aborted) break;
+    if (now() - startedAt >= options.healthyAfterMs) attempt = 0;
+    const delayMs = backoffDelay(
+      attempt,
+      { minMs: options.minMs, maxMs: options.maxMs },
+      options.random,
+    );
+    logger.warn(
+      { attempt: attempt + 1, delayMs, err: failure },
+      failure === undefined
+        ? 'session ended; reconnecting after delay'
+        : 'connect attempt failed; retrying after delay',
+    );
+    options.onRetry?.(attempt, delayMs);
+    attempt += 1;
+    await sleep(delayMs, signal);
+  }
+}
+
+/** Resolves after `ms`, or at once when the signal aborts; never leaves a timer behind. */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,87 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The worker's Prometheus metrics, on a registry of its own (several workers per process in tests). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'feed_worker_' });
+  const registers = [registry];
+  return {
+    registry,
+    received: new Counter({
+      name: 'feed_worker_messages_received_total',
+      help: 'AMQP messages delivered to the worker (redeliveries included).',
+      registers,
+    }),
+    stored: new Counter({
+      name: 'feed_worker_events_stored_total',
+      help: 'Events stored as new rows.',
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'feed_worker_events_duplicate_total',
+      help: 'Events already stored, skipped by (source, id): redeliveries and publisher retries.',
+      registers,
+    }),
+    reactions: new Counter({
+      name: 'feed_worker_reactions_applied_total',
+      help: 'Reaction events applied to the counters of their target.',
+      registers,
+    }),
+    parked: new Counter({
+      name: 'feed_worker_messages_parked_total',
+      help: 'Messages parked in feed.dead, by reason code.',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    acked: new Counter({
+      name: 'feed_worker_messages_acked_total',
+      help: 'Messages acknowledged after the commit (or park) that holds them.',
+      registers,
+    }),
+    acksDropped: new Counter({
+      name: 'feed_worker_acks_dropped_total',
+      help: 'Acks not sent because the delivering channel is gone; the broker redelivers them.',
+      registers,
+    }),
+    storeRetries: new Counter({
+      name: 'feed_worker_store_retries_total',
+      help: 'Batches retried after a passing database failure, by kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'feed_worker_batch_size',
+      help: 'Messages per batch.',
+      buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
+      registers,
+    }),
+    batchSeconds: new Histogram({
+      name: 'feed_worker_batch_duration_seconds',
+      help: 'Time to parse, store, park and ack one batch.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    reconnects: new Counter({
+      name: 'feed_worker_reconnects_total',
+      help: 'Broker sessions that ended or failed to start and were retried.',
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'feed_worker_consumer_lag_messages',
+      help: 'Messages ready in feed.events, not yet delivered to any consumer (checked periodically).',
+      registers,
+    }),
+    consumers: new Gauge({
+      name: 'feed_worker_queue_consumers',
+      help: 'Consumers attached to feed.events, all workers together (checked periodically).',
+      registers,
+    }),
+    ready: new Gauge({
+      name: 'feed_worker_ready',
+      help: '1 while consuming with broker and database reachable.',
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

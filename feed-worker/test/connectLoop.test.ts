@@ -1,0 +1,110 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { connectLoop } from '../src/connectLoop.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('connectLoop', () => {
+  it('waits capped exponential delays with full jitter, resetting after a healthy session', async () => {
+    const controller = new AbortController();
+    const delays: number[] = [];
+    let clock = 0;
+    let calls = 0;
+    await connectLoop({
+      signal: controller.signal,
+      minMs: 100,
+      maxMs: 1000,
+      healthyAfterMs: 5000,
+      logger,
+      random: () => 0.999999,
+      now: () => clock,
+      sleep: async (ms) => {
+        delays.push(ms);
+        clock += ms;
+      },
+      session: async () => {
+        calls += 1;
+        // The 7th session runs healthy for a while before it is lost.
+        if (calls === 7) {
+          clock += 6000;
+          return;
+        }
+        if (calls === 10) controller.abort();
+        throw new Error('ECONNREFUSED');
+      },
+    });
+    expect(delays).toEqual([99, 199, 399, 799, 999, 999, 99, 199, 399]);
+  });
+
+  it('stops on a fatal error and rethrows it', async () => {
+    const fatal = new Error('mismatch');
+    let calls = 0;
+    await expect(
+      connectLoop({
+        signal: new AbortController().signal,
+        minMs: 0,
+        maxMs: 1,
+        healthyAfterMs: 1000,
+        logger,
+        isFatal: (error) => error === fatal,
+        session: async () => {
+          calls += 1;
+          throw fatal;
+        },
+      }),
+    ).rejects.toBe(fatal);
+    expect(calls).toBe(1);
+  });
+
+  it('keeps the stack flat over thousands of failed attempts', async () => {
+    const controller = new AbortController();
+    const depths: number[] = [];
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = Infinity;
+    try {
+      await connectLoop({
+        signal: controller.signal,
+        minMs: 0,
+        maxMs: 1,
+        healthyAfterMs: 1000,
+        logger,
+        sleep: () => new Promise((resolve) => setImmediate(resolve)),
+        onAttempt: (attempt) => {
+          depths.push(new Error().stack!.split('\n').length);
+          if (attempt === 5000) controller.abort();
+        },
+        session: async () => {
+          await Promise.resolve();
+          throw new Error('ECONNREFUSED');
+        },
+      });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    expect(depths.length).toBe(5001);
+    expect(new Set(depths.slice(1)).size).toBe(1);
+  });
+
+  it('logs every attempt with its delay', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = pino({}, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const controller = new AbortController();
+    let calls = 0;
+    await connectLoop({
+      signal: controller.signal,
+      minMs: 10,
+      maxMs: 10,
+      healthyAfterMs: 1000,
+      logger: capture,
+      random: () => 0.5,
+      session: async () => {
+        if (++calls === 3) controller.abort();
+        throw new Error('down');
+      },
+    });
+    expect(lines.map((l) => [l.attempt, l.delayMs, l.msg])).toEqual([
+      [1, 5, 'connect attempt failed; retrying after delay'],
+      [2, 5, 'connect attempt failed; retrying after delay'],
+    ]);
+  });
+});
