@@ -55,7 +55,7 @@ try {
           ours: null,
           baseline: null,
           unit: '',
-          note: error.message.split('\n')[0],
+          note: error.message.replace(/\s+/g, ' ').slice(0, 200),
         }),
       );
     }

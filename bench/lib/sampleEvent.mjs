@@ -19,13 +19,15 @@ export function sampleEvent(source, n, time = new Date()) {
     data: {
       employeeId: `e-${n}`,
       name: `Employee ${n}`,
-      team: teams[n % teams.length],
+      team: teams[Math.abs(n) % teams.length],
       position: 'Engineer',
       department: '',
     },
   };
-  const bytes = Buffer.byteLength(JSON.stringify(event));
-  event.data.department = 'D'.repeat(Math.max(1, EVENT_BYTES - bytes));
+  // Padding, in two fields: the catalogue caps each at 200 characters.
+  const pad = Math.max(2, EVENT_BYTES - Buffer.byteLength(JSON.stringify(event)));
+  event.data.department = 'D'.repeat(Math.ceil(pad / 2));
+  event.data.position += ' '.padEnd(Math.floor(pad / 2), 'P');
   return event;
 }
 
