@@ -1,2 +1,56 @@
-console.error('feed-service: not built yet');
-process.exitCode = 1;
+import { createPool } from '@feed/store';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+import { PgLiveFeed } from './liveFeed.js';
+import { createLogger } from './logger.js';
+
+/** How long SIGTERM/SIGINT may take before the process exits anyway. */
+const shutdownTimeoutMs = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+  const pool = createPool({
+    connectionString: config.databaseUrl,
+    max: config.dbPoolMax,
+    applicationName: 'feed-service',
+    onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+  });
+  const liveFeed = new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger });
+  // Not awaited: with the database down the service still starts, and /readyz says why.
+  void liveFeed.start();
+  const app = await buildApp({ config, pool, logger, liveFeed });
+  await app.listen({ host: config.host, port: config.port });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, shutdownTimeoutMs);
+    deadline.unref();
+    // Stop accepting and end the streams (app.close), then the LISTEN client, then the pool.
+    void (async () => {
+      try {
+        await app.close();
+        await liveFeed.close();
+        await pool.end();
+        logger.info('stopped');
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+      }
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Config errors name the variable; print them plainly, the logger may not exist yet.
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

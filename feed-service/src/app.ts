@@ -1,0 +1,81 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { limits } from '@feed/contracts';
+import type { Pool } from '@feed/store';
+import type { ServiceConfig } from './config.js';
+import { HeadCache } from './headCache.js';
+import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
+import { createGuards } from './plugins/auth.js';
+import { errorsPlugin } from './plugins/errors.js';
+import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
+import { securityPlugin } from './plugins/security.js';
+import { docsPlugin } from './routes/docs.js';
+import { eventsRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { streamRoutes } from './routes/stream.js';
+
+export interface AppDeps {
+  config: ServiceConfig;
+  pool: Pool;
+  /** Default: none (Fastify's logger off). main.ts passes the process's pino logger. */
+  logger?: FastifyBaseLogger;
+  /**
+   * The LISTEN connection. Default: buildApp opens one, starts it without waiting, and
+   * closes it with the app. One passed in belongs to the caller.
+   */
+  liveFeed?: LiveFeed;
+  /** Serve the head of the feed from memory. Default true. */
+  headCache?: boolean;
+}
+
+/** Builds the app with every plugin and route; never listens (main.ts and tests decide). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, pool } = deps;
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    bodyLimit: limits.maxBodyBytes,
+    // Event ids are up to 200 characters; Fastify's default is 100.
+    routerOptions: { maxParamLength: 256 },
+    ajv: {
+      customOptions: {
+        // An unknown query parameter is a 400, not silently dropped: `types=` instead of
+        // `type=` would otherwise return the unfiltered feed.
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ownLiveFeed = deps.liveFeed === undefined;
+  const liveFeed =
+    deps.liveFeed ??
+    new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger: app.log });
+  if (ownLiveFeed) void (liveFeed as PgLiveFeed).start();
+  const headCache = deps.headCache === false ? undefined : new HeadCache(pool, liveFeed, app.log);
+  void headCache?.refresh();
+  const metrics = new ServiceMetrics();
+  const guards = createGuards(config);
+
+  await app.register(errorsPlugin);
+  await app.register(securityPlugin, config);
+  await app.register(metricsPlugin, { metrics });
+  await app.register(docsPlugin);
+  await app.register(healthRoutes, { pool, liveFeed });
+  await app.register(eventsRoutes, { pool, headCache, guards, metrics });
+  await app.register(streamRoutes, {
+    pool,
+    liveFeed,
+    guards,
+    metrics,
+    heartbeatMs: config.streamHeartbeatMs,
+    maxBufferedBytes: config.streamMaxBufferedBytes,
+  });
+
+  app.addHook('onClose', async () => {
+    headCache?.close();
+    if (ownLiveFeed) await liveFeed.close();
+  });
+  return app;
+}

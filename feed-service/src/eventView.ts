@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { encodeCursor, type StoredEvent } from '@feed/store';
+
+/** An event as the API shows it: its key, attributes, reaction counts and its cursor. */
+export interface EventView {
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  subject: string | null;
+  actor: string | null;
+  data: unknown;
+  reactions: Record<string, number>;
+  cursor: string;
+}
+
+export function toEventView(event: StoredEvent): EventView {
+  return {
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    time: event.time,
+    subject: event.subject,
+    actor: event.actor,
+    data: event.data,
+    reactions: event.reactions,
+    cursor: encodeCursor(event.seq),
+  };
+}
+
+/** A response body serialized once, with the entity tag of exactly those bytes. */
+export interface SerializedBody {
+  body: string;
+  etag: string;
+}
+
+export function serialize(value: unknown): SerializedBody {
+  const body = JSON.stringify(value);
+  return { body, etag: etagOf(body) };
+}
+
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/**
+ * One page, newest first. The store was asked for `limit + 1` rows, so the extra row says
+ * whether a next page exists without a second query or an empty last page.
+ */
+export interface FeedPage extends SerializedBody {
+  nextCursor: string | null;
+}
+
+export function serializePage(rows: readonly StoredEvent[], limit: number): FeedPage {
+  const items = rows.slice(0, limit).map(toEventView);
+  const nextCursor = rows.length > limit && items.length > 0 ? items.at(-1)!.cursor : null;
+  return { ...serialize({ items, nextCursor }), nextCursor };
+}
+
+/** RFC 9110 weak comparison of an If-None-Match header against our (strong) tag. */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}

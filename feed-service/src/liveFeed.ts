@@ -1,0 +1,218 @@
+import pg from 'pg';
+import type { FastifyBaseLogger } from 'fastify';
+import { backoffDelay, type BackoffOptions } from '@feed/contracts';
+import {
+  FEED_EVENTS_CHANNEL,
+  listEvents,
+  listEventsAfter,
+  type Queryable,
+  type StoredEvent,
+} from '@feed/store';
+
+export type EventsListener = (events: readonly StoredEvent[]) => void;
+
+/** What the routes need of the live feed; tests may hand buildApp another one. */
+export interface LiveFeed {
+  /** True while the LISTEN connection is up and the feed has caught up once. */
+  readonly listening: boolean;
+  /** Highest `seq` handed to subscribers (or the feed's head when it started). */
+  readonly lastSeq: string;
+  /** Every newly stored visible event, oldest first, once per process. */
+  subscribe(listener: EventsListener): () => void;
+  /** Called after each NOTIFY was handled (also for changes without new events: hide, erase). */
+  onChange(listener: () => void): () => void;
+  /** Tells every replica that visible events changed in place (hidden, erased). */
+  announceChange(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LiveFeedOptions {
+  connectionString: string;
+  /** Where the catch-up reads run; the LISTEN connection only listens. */
+  pool: Queryable;
+  logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
+  /** Reconnect delays of the LISTEN connection. Default 250 ms growing to 10 s. */
+  reconnect?: BackoffOptions;
+  /** Rows per catch-up read. Default 500. */
+  batchSize?: number;
+  /** A query on the LISTEN connection this often notices a dead socket. Default 15 s. */
+  pingIntervalMs?: number;
+}
+
+/**
+ * One dedicated connection per process LISTENs on `feed_events`; each NOTIFY triggers one
+ * read of what was stored after the last seen `seq`, fanned out to every subscriber. All
+ * replicas see every insert, and the database serves one read per insert per replica, however
+ * many clients are connected. After a reconnect it reads from its last `seq`: a NOTIFY lost
+ * while disconnected loses nothing, because `seq` is commit order (see the store).
+ */
+export class PgLiveFeed implements LiveFeed {
+  private readonly options: Required<Omit<LiveFeedOptions, 'logger' | 'pool'>> &
+    Pick<LiveFeedOptions, 'logger' | 'pool'>;
+  private readonly listeners = new Set<EventsListener>();
+  private readonly changeListeners = new Set<() => void>();
+  private seq = '0';
+  private ready = false;
+  private closed = false;
+  private draining = false;
+  private drainAgain = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private started: Promise<void> | undefined;
+
+  constructor(options: LiveFeedOptions) {
+    this.options = {
+      reconnect: { minMs: 250, maxMs: 10_000 },
+      batchSize: 500,
+      pingIntervalMs: 15_000,
+      ...options,
+    };
+  }
+
+  get listening(): boolean {
+    return this.ready;
+  }
+
+  get lastSeq(): string {
+    return this.seq;
+  }
+
+  /** Resolves once listening for the first time (or when closed first). */
+  start(): Promise<void> {
+    this.started ??= new Promise<void>((resolve) => {
+      this.loop = this.run(resolve);
+    });
+    return this.started;
+  }
+
+  subscribe(listener: EventsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  async announceChange(): Promise<void> {
+    // The payload is the channel's usual "highest seq"; listeners read from their own seq.
+    await this.options.pool.query('select pg_notify($1, $2)', [FEED_EVENTS_CHANNEL, this.seq]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** The connect loop: a loop, never recursion, so an outage of any length stays flat. */
+  private async run(onFirstListen: () => void): Promise<void> {
+    const { logger } = this.options;
+    let attempt = 0;
+    let first = true;
+    while (!this.closed) {
+      const client = new pg.Client({
+        connectionString: this.options.connectionString,
+        application_name: 'feed-service-listen',
+        keepAlive: true,
+      });
+      const lost = new Promise<string>((resolve) => {
+        client.on('error', (error) => resolve(`error: ${error.message}`));
+        client.on('end', () => resolve('connection ended'));
+        this.wake = () => resolve('closing');
+      });
+      let ping: NodeJS.Timeout | undefined;
+      try {
+        await client.connect();
+        client.on('notification', () => void this.drain());
+        await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
+        if (first) {
+          // The head as it is now: the stream serves what is stored from here on.
+          const [head] = await listEvents(this.options.pool, { limit: 1 });
+          this.seq = head?.seq ?? '0';
+        }
+        ping = setInterval(() => {
+          client.query('select 1').catch(() => client.end().catch(() => {}));
+        }, this.options.pingIntervalMs);
+        ping.unref();
+        // Whatever was stored while we were not listening.
+        await this.drain();
+        this.ready = true;
+        attempt = 0;
+        if (first) logger.info({ seq: this.seq }, 'live feed listening');
+        else logger.info({ seq: this.seq }, 'live feed listening again');
+        first = false;
+        onFirstListen();
+        const reason = await lost;
+        if (!this.closed) logger.warn({ reason }, 'live feed connection lost');
+      } catch (error) {
+        logger.warn({ err: error }, 'live feed could not listen');
+      }
+      clearInterval(ping);
+      this.ready = false;
+      client.removeAllListeners('notification');
+      client.on('error', () => {});
+      await client.end().catch(() => {});
+      if (this.closed) break;
+      const delay = backoffDelay(attempt++, this.options.reconnect);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    onFirstListen();
+  }
+
+  /**
+   * Reads everything after `seq` and fans it out. Calls that arrive while a read is running
+   * set a flag instead of reading in parallel: one read per burst of NOTIFYs.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    try {
+      do {
+        this.drainAgain = false;
+        for (;;) {
+          const events = await listEventsAfter(this.options.pool, {
+            after: this.seq,
+            limit: this.options.batchSize,
+          });
+          if (events.length > 0) {
+            this.seq = events.at(-1)!.seq;
+            this.fanOut(events);
+          }
+          if (events.length < this.options.batchSize) break;
+        }
+        for (const listener of this.changeListeners) listener();
+      } while (this.drainAgain && !this.closed);
+    } catch (error) {
+      // The pool is down: read again later; the events stay in the table.
+      this.options.logger.warn({ err: error }, 'live feed read failed; retrying');
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.drain(), 1000);
+      this.retryTimer.unref();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private fanOut(events: readonly StoredEvent[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'live feed subscriber failed');
+      }
+    }
+  }
+}

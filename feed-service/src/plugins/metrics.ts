@@ -1,0 +1,64 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The service's metrics; one registry per app so tests can build several apps. */
+export class ServiceMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'feed_http_requests_total',
+    help: 'HTTP requests answered, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'feed_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request (streams: until the headers).',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly openStreams = new Gauge({
+    name: 'feed_stream_clients',
+    help: 'Open live streams (SSE) on this process.',
+    registers: [this.registry],
+  });
+  readonly streamDisconnects = new Counter({
+    name: 'feed_stream_disconnects_total',
+    help: 'Streams ended by the service, by reason (slow_client, shutdown).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly streamEvents = new Counter({
+    name: 'feed_stream_events_total',
+    help: 'Events written to stream clients.',
+    registers: [this.registry],
+  });
+  readonly headHits = new Counter({
+    name: 'feed_head_cache_hits_total',
+    help: 'First pages of the feed served from memory.',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
+
+/** Counts and times every request; /metrics serves the registry. */
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, options: { metrics: ServiceMetrics }) => {
+    const { metrics } = options;
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
+      metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+    const routeOptions = { schema: { hide: true }, config: { rateLimit: false } };
+    app.get('/metrics', routeOptions, async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  },
+  { name: 'feed-metrics' },
+);

@@ -1,0 +1,43 @@
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * OpenAPI from the route schemas (GET /openapi.json) and Swagger UI at /docs. Registered
+ * before the routes: @fastify/swagger collects them as they are added.
+ */
+export const docsPlugin = fp(
+  async (app: FastifyInstance) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Company event feed',
+          version: '1.0.0',
+          description:
+            'The feed of company events: newest first with keyset pagination, a live stream (SSE), and publishing for services that cannot speak AMQP. Every error has the shape `{ "error": { "code", "message", "param" } }` with a stable code. The AMQP contract for publishers is at /asyncapi.json.',
+        },
+        tags: [
+          { name: 'feed', description: 'Reading the feed' },
+          { name: 'publish', description: 'Publishing events over HTTP' },
+          { name: 'admin', description: 'Hide and erase (admin token)' },
+        ],
+        components: {
+          securitySchemes: {
+            readToken: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'Required for reading only when the service has read tokens.',
+            },
+            apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+            adminToken: { type: 'http', scheme: 'bearer' },
+          },
+        },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  },
+  { name: 'feed-docs' },
+);

@@ -1,0 +1,108 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { getEvent, listEvents, type Queryable } from '@feed/store';
+import { ApiError, ApiErrorCode } from '../apiErrors.js';
+import { cursorSeq, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
+import {
+  etagMatches,
+  serialize,
+  serializePage,
+  toEventView,
+  type SerializedBody,
+} from '../eventView.js';
+import type { HeadCache } from '../headCache.js';
+import type { Guards } from '../plugins/auth.js';
+import type { ServiceMetrics } from '../plugins/metrics.js';
+import {
+  EventIdParams,
+  EventItem,
+  EventKeyQuery,
+  EventPage,
+  ListQuery,
+  errorResponses,
+} from '../schemas.js';
+
+export interface EventsRoutesOptions {
+  pool: Queryable;
+  headCache: HeadCache | undefined;
+  guards: Guards;
+  metrics: ServiceMetrics;
+}
+
+/** Sends a pre-serialized JSON body with its ETag, or 304 when the client already has it. */
+function sendJson(request: FastifyRequest, reply: FastifyReply, value: SerializedBody) {
+  reply.header('etag', value.etag);
+  reply.header('cache-control', 'no-cache');
+  if (etagMatches(request.headers['if-none-match'], value.etag)) return reply.code(304).send();
+  return reply.type('application/json; charset=utf-8').send(value.body);
+}
+
+export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
+  app,
+  { pool, headCache, guards, metrics },
+) => {
+  app.get(
+    '/events',
+    {
+      onRequest: guards.read,
+      schema: {
+        summary: 'The feed, newest first',
+        description:
+          'Keyset pagination: pass `nextCursor` as `cursor` for the next page (also in the `Link: <…>; rel="next"` header). Every page costs the same at any depth. Send the `ETag` back in `If-None-Match` to get a 304 when nothing changed.',
+        tags: ['feed'],
+        querystring: ListQuery,
+        response: { 200: EventPage, ...errorResponses(400, 401, 414, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { limit = 20, cursor, ...filterQuery } = request.query;
+      const filter = toEventFilter(filterQuery);
+      const before = cursor === undefined ? undefined : cursorSeq('cursor', cursor);
+      let page = before === undefined && isEmptyFilter(filter) ? headCache?.page(limit) : undefined;
+      if (page !== undefined) metrics.headHits.inc();
+      else
+        page = serializePage(
+          await listEvents(pool, { ...filter, before, limit: limit + 1 }),
+          limit,
+        );
+      if (page.nextCursor !== null) {
+        const next = filterSearchParams(filter);
+        next.set('limit', String(limit));
+        next.set('cursor', page.nextCursor);
+        reply.header('link', `</events?${next.toString()}>; rel="next"`);
+      }
+      return sendJson(request, reply, page);
+    },
+  );
+
+  app.get(
+    '/events/:id',
+    {
+      onRequest: guards.read,
+      schema: {
+        summary: 'One event',
+        description:
+          'Events are identified by `(source, id)`. Without `source`, an id used by several sources answers 409 `FEED_API_AMBIGUOUS_ID`: ask again with `source`.',
+        tags: ['feed'],
+        params: EventIdParams,
+        querystring: EventKeyQuery,
+        response: { 200: EventItem, ...errorResponses(400, 401, 404, 409, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { source } = request.query;
+      const found = await getEvent(pool, { id, source });
+      if (found.length === 0)
+        throw new ApiError(404, ApiErrorCode.NotFound, 'no such event', { param: 'id' });
+      if (found.length > 1)
+        throw new ApiError(
+          409,
+          ApiErrorCode.AmbiguousId,
+          `${found.length} sources use this id; add ?source= (one of: ${found.map((e) => e.source).join(', ')})`,
+          { param: 'source' },
+        );
+      return sendJson(request, reply, serialize(toEventView(found[0]!)));
+    },
+  );
+};

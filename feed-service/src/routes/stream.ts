@@ -1,0 +1,163 @@
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { listEventsAfter, type Queryable, type StoredEvent } from '@feed/store';
+import { ApiErrorCode } from '../apiErrors.js';
+import { cursorSeq, matchesFilter, toEventFilter } from '../eventQuery.js';
+import type { LiveFeed } from '../liveFeed.js';
+import type { Guards } from '../plugins/auth.js';
+import type { ServiceMetrics } from '../plugins/metrics.js';
+import { StreamHeaders, StreamQuery, errorResponses } from '../schemas.js';
+import { closeFrame, eventFrame, retryFrame } from '../sseFrame.js';
+import { StreamSession } from '../streamSession.js';
+
+export interface StreamRoutesOptions {
+  pool: Queryable;
+  liveFeed: LiveFeed;
+  guards: Guards;
+  metrics: ServiceMetrics;
+  heartbeatMs: number;
+  maxBufferedBytes: number;
+}
+
+/** Rows per catch-up read. */
+const catchUpBatch = 500;
+
+/**
+ * GET /events/stream: Server-Sent Events. A client resuming with Last-Event-ID (or `after`)
+ * first gets what it missed, read from the database, then the live tail; `seq` is commit
+ * order, so "after the last seq sent" has no gap and no duplicate.
+ */
+export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (
+  app,
+  options,
+) => {
+  const { pool, liveFeed, guards, metrics } = options;
+  const sessions = new Set<StreamSession>();
+  // Frames are built once per event for all clients.
+  const frames = new WeakMap<StoredEvent, string>();
+  const frameOf = (event: StoredEvent) => {
+    let frame = frames.get(event);
+    if (frame === undefined) {
+      frame = eventFrame(event);
+      frames.set(event, frame);
+    }
+    return frame;
+  };
+
+  app.addHook('preClose', async () => {
+    for (const session of sessions)
+      session.end(
+        'shutdown',
+        closeFrame(ApiErrorCode.StreamShutdown, 'the service is restarting; reconnect'),
+      );
+  });
+
+  app.get(
+    '/events/stream',
+    {
+      onRequest: guards.read,
+      schema: {
+        summary: 'Live stream of new events (Server-Sent Events)',
+        description:
+          "Each event is one SSE message whose `id` is the event's cursor and whose `data` is the list item JSON. Reconnect with `Last-Event-ID` (EventSource does it for you) to get exactly what you missed, then the live tail. Comment lines every few seconds keep proxies from closing an idle stream. A client that falls too far behind gets an `event: close` with code `FEED_API_STREAM_SLOW_CLIENT` and is disconnected.",
+        tags: ['feed'],
+        querystring: StreamQuery,
+        headers: StreamHeaders,
+        produces: ['text/event-stream'],
+        response: {
+          200: Type.String({ description: 'text/event-stream' }),
+          ...errorResponses(400, 401, 414, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { after, ...filterQuery } = request.query;
+      const filter = toEventFilter(filterQuery);
+      const lastEventId = request.headers['last-event-id'];
+      const from =
+        lastEventId !== undefined && lastEventId !== ''
+          ? cursorSeq('Last-Event-ID', lastEventId)
+          : after !== undefined
+            ? cursorSeq('after', after)
+            : undefined;
+
+      // Headers set by earlier hooks (security, CORS) go out with the stream's own.
+      const headers: OutgoingHttpHeaders = {
+        ...(reply.getHeaders() as OutgoingHttpHeaders),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // nginx would otherwise buffer the stream.
+        'x-accel-buffering': 'no',
+      };
+      reply.hijack();
+      const response = reply.raw;
+      response.writeHead(200, headers);
+      response.write(retryFrame);
+      // Headers and first bytes now, not with the first event.
+      response.flushHeaders();
+
+      metrics.openStreams.inc();
+      let unsubscribe = () => {};
+      const session = new StreamSession(response, {
+        maxBufferedBytes: options.maxBufferedBytes,
+        heartbeatMs: options.heartbeatMs,
+        onEnd: (reason) => {
+          unsubscribe();
+          sessions.delete(session);
+          metrics.openStreams.dec();
+          if (reason === 'slow_client' || reason === 'shutdown') {
+            metrics.streamDisconnects.inc({ reason });
+            request.log.info({ reason }, 'stream ended by the service');
+          }
+        },
+      });
+      sessions.add(session);
+
+      // Everything up to `position` was sent (or is not selected by the filter).
+      let position = BigInt(from ?? liveFeed.lastSeq);
+      let live = from === undefined;
+      // Set by the live subscription while catching up: read the database once more.
+      const announced = { during: false };
+      const send = (event: StoredEvent) => {
+        position = BigInt(event.seq);
+        metrics.streamEvents.inc();
+        return session.write(frameOf(event));
+      };
+      unsubscribe = liveFeed.subscribe((events) => {
+        if (!live) {
+          announced.during = true;
+          return;
+        }
+        for (const event of events)
+          if (BigInt(event.seq) > position && matchesFilter(filter, event) && !send(event)) return;
+      });
+
+      try {
+        // Catch up from the database until a read comes back short with nothing new
+        // announced meanwhile; then the live tail continues exactly from `position`.
+        while (!live && !session.closed) {
+          announced.during = false;
+          const events = await listEventsAfter(pool, {
+            ...filter,
+            after: position.toString(),
+            limit: catchUpBatch,
+          });
+          for (const event of events) if (!send(event)) break;
+          await session.drained();
+          if (events.length < catchUpBatch && !announced.during) live = true;
+        }
+      } catch (error) {
+        request.log.warn({ err: error }, 'stream catch-up failed');
+        session.end(
+          'shutdown',
+          closeFrame(
+            ApiErrorCode.DatabaseUnavailable,
+            'the feed database is unavailable; reconnect',
+          ),
+        );
+      }
+    },
+  );
+};

@@ -1,0 +1,121 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { limits } from '@feed/contracts';
+import { ApiErrorCode } from './apiErrors.js';
+
+/**
+ * JSON Schema without `$id`s: the catalogue's schemas carry ids, and one id may appear in
+ * only one schema per compiler, while routes and documents embed them many times.
+ */
+export function inlineSchema<T extends TSchema>(schema: T): T {
+  return JSON.parse(JSON.stringify(schema), (key, value: unknown) =>
+    key === '$id' ? undefined : value,
+  ) as T;
+}
+
+const Name = (description: string) =>
+  Type.String({ minLength: 1, maxLength: limits.maxSubjectLength, description });
+
+export const FilterProperties = {
+  type: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 2500 }), {
+      maxItems: 20,
+      description:
+        'Event types, any of them: repeat the parameter (`type=a&type=b`) or separate with commas.',
+    }),
+  ),
+  source: Type.Optional(Name('Only events of this source (publisher).')),
+  actor: Type.Optional(Name('Only events done by this person.')),
+  subject: Type.Optional(Name('Only events about this person or thing.')),
+  since: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Event time at or after (RFC 3339).' }),
+  ),
+  until: Type.Optional(
+    Type.String({ format: 'date-time', description: 'Event time before (RFC 3339).' }),
+  ),
+};
+
+const CursorParam = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$', description });
+
+export const ListQuery = Type.Object(
+  {
+    ...FilterProperties,
+    limit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Events per page.' }),
+    ),
+    cursor: Type.Optional(
+      CursorParam('The `nextCursor` of the previous page: events older than its last one.'),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const StreamQuery = Type.Object(
+  {
+    ...FilterProperties,
+    after: Type.Optional(
+      CursorParam(
+        'Start after this event (a `cursor`). The `Last-Event-ID` header, sent by a reconnecting EventSource, takes precedence.',
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const StreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({ maxLength: 40, description: 'Resume after this event (its SSE id).' }),
+  ),
+});
+
+export const EventKeyQuery = Type.Object(
+  {
+    source: Type.Optional(Name('The source of the event, when several sources use the id.')),
+  },
+  { additionalProperties: false },
+);
+
+export const EventIdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: limits.maxIdLength, description: 'Event id.' }),
+});
+
+export const EventItem = Type.Object(
+  {
+    id: Type.String(),
+    source: Type.String(),
+    type: Type.String(),
+    time: Type.String({ format: 'date-time' }),
+    subject: Type.Union([Type.String(), Type.Null()]),
+    actor: Type.Union([Type.String(), Type.Null()]),
+    data: Type.Unknown({ description: 'The event data; its schema depends on `type`.' }),
+    reactions: Type.Record(Type.String(), Type.Integer(), {
+      description: 'Count per reaction kind, e.g. { "like": 3, "fire": 1 }.',
+    }),
+    cursor: Type.String({ description: 'Opaque position of the event in the feed.' }),
+  },
+  { description: 'A feed event with its reaction counts.' },
+);
+
+export const EventPage = Type.Object({
+  items: Type.Array(EventItem),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'Pass as `cursor` for the next (older) page; null on the last page.',
+  }),
+});
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Union(
+        Object.values(ApiErrorCode).map((code) => Type.Literal(code)),
+        { description: 'Stable code; never reused for another meaning.' },
+      ),
+      message: Type.String(),
+      param: Type.Optional(Type.String({ description: 'The parameter or field at fault.' })),
+    }),
+  },
+  { description: 'Every 4xx and 5xx answer has this shape.' },
+);
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, ErrorBody]));

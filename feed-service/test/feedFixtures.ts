@@ -1,0 +1,58 @@
+import type { FeedEvent } from '@feed/contracts';
+import {
+  applyReactions,
+  insertEvents,
+  recountReactions,
+  withTransaction,
+  type Pool,
+} from '@feed/store';
+
+let counter = 0;
+
+/** A catalogue event with a unique id; override any attribute. */
+export function registered(
+  name: string,
+  overrides: Partial<FeedEvent> = {},
+  data: Record<string, unknown> = {},
+): FeedEvent {
+  counter += 1;
+  const employeeId = `emp-${counter}`;
+  return {
+    specversion: '1.0',
+    id: `ev-${process.pid}-${counter}`,
+    source: 'hr',
+    type: 'employee.registered',
+    time: new Date(Date.UTC(2026, 0, 1, 9, 0, counter % 3600)).toISOString(),
+    subject: employeeId,
+    data: { employeeId, name, team: 'Platform', position: 'Backend developer', ...data },
+    ...overrides,
+  };
+}
+
+export function reaction(
+  target: { source: string; id: string },
+  kind: string,
+  actor: string,
+  type: 'reaction.added' | 'reaction.removed' = 'reaction.added',
+): FeedEvent {
+  counter += 1;
+  return {
+    specversion: '1.0',
+    id: `re-${process.pid}-${counter}`,
+    source: 'reactions',
+    type,
+    time: new Date(Date.UTC(2026, 0, 2, 0, 0, counter % 3600)).toISOString(),
+    actor,
+    data: { target, reaction: kind, actor },
+  };
+}
+
+/** Stores events as the worker does: insert, then reactions, in one transaction. */
+export async function store(pool: Pool, events: readonly FeedEvent[]) {
+  return withTransaction(pool, async (client) => {
+    const inserted = await insertEvents(client, events);
+    await applyReactions(client, events);
+    await recountReactions(client, inserted);
+    return inserted;
+  });
+}
