@@ -1,3 +1,130 @@
-export async function measureEndToEndFigure() {
-  return [];
+import { fileURLToPath } from 'node:url';
+import { startNode } from '../lib/child.mjs';
+import { figureRow } from '../lib/figureRow.mjs';
+import { formatNumber } from '../lib/formatNumber.mjs';
+import { queueState, resetTopology } from '../lib/feedQueue.mjs';
+import { emptyFeedTable } from '../lib/measureDrain.mjs';
+import { percentile, waitUntil } from '../lib/stats.mjs';
+import { listenForStored } from '../lib/storedLatency.mjs';
+import { batchedPipeline, ourWorker } from './drain.mjs';
+
+const pacer = fileURLToPath(new URL('../clients/pacedPublish.mjs', import.meta.url));
+
+/**
+ * Runs one publisher (paced, or flat out when rate is 0) against one consumer process and
+ * returns the publish-to-stored latencies of every event.
+ */
+export async function measureLatency(ctx, { consumer, publisherMode, rate, seconds }) {
+  await emptyFeedTable(ctx.db.pool);
+  await resetTopology(ctx.vhost.url, 'quorum');
+  const worker = startNode(consumer.script, { env: consumer.env, label: consumer.label });
+  const listener = await listenForStored(ctx.db.url);
+  try {
+    await waitUntil(`${consumer.label} to consume`, async () => {
+      return (await queueState(ctx.vhost.url)).consumerCount > 0;
+    });
+    const publisher = startNode(pacer, {
+      label: `paced publisher (${publisherMode})`,
+      env: {
+        AMQP_URL: ctx.vhost.url,
+        MODE: publisherMode,
+        RATE: String(rate),
+        SECONDS: String(seconds),
+      },
+    });
+    const published = await publisher.next((m) => m.result, (seconds + 120) * 1000);
+    if (published.failed > 0) throw new Error(`${published.failed} publishes failed`);
+    await waitUntil(`${published.sent} events stored`, () => listener.stored() >= published.sent, {
+      timeoutMs: 120_000,
+    });
+    const values = listener.latencies;
+    return {
+      p50: percentile(values, 50),
+      p99: percentile(values, 99),
+      published: published.rate,
+      stored: values.length,
+    };
+  } finally {
+    await listener.close();
+    await worker.stop();
+  }
+}
+
+/**
+ * End to end: publish → stored latency (p50/p99) at a paced rate well under the ceiling and at
+ * saturation. Ours is the SDK into feed-worker; the baseline is raw amqplib into the
+ * hand-written batched pipeline, under the same load.
+ */
+export async function measureEndToEndFigure(ctx) {
+  const { sizes } = ctx.params;
+  const baselineConsumer = batchedPipeline(ctx, { NOTIFY: '1' });
+  const canRunOurs = ctx.parts.worker && ctx.parts.publisher;
+  const runs = {};
+  for (const [name, rate, seconds] of [
+    ['paced', sizes.pacedRate, sizes.pacedSeconds],
+    ['saturation', 0, sizes.saturationSeconds],
+  ]) {
+    runs[name] = {
+      baseline: await measureLatency(ctx, {
+        consumer: baselineConsumer,
+        publisherMode: 'raw',
+        rate,
+        seconds,
+      }),
+      ours: canRunOurs
+        ? await measureLatency(ctx, {
+            consumer: await ourWorker(ctx, 'quorum'),
+            publisherMode: 'sdk',
+            rate,
+            seconds,
+          })
+        : null,
+    };
+    const { ours, baseline } = runs[name];
+    ctx.log(
+      `end to end ${name}: ours p50 ${ours?.p50} p99 ${ours?.p99} ms at ${ours?.published.toFixed(0)}/s; ` +
+        `baseline p50 ${baseline.p50} p99 ${baseline.p99} ms at ${baseline.published.toFixed(0)}/s`,
+    );
+  }
+  const note = canRunOurs ? undefined : 'feed-worker or @feed/publisher not built yet';
+  const { paced, saturation } = runs;
+  const rateNote = (run) =>
+    `${formatNumber(run.ours?.published)} ev/s published (ours), ${formatNumber(run.baseline.published)} (baseline)`;
+  const pacedName = `raw amqplib → hand-written batched pipeline, ${sizes.pacedRate} ev/s for ${sizes.pacedSeconds} s`;
+  const saturationName = `same, publishing flat out (1000 in flight) for ${sizes.saturationSeconds} s; ${rateNote(saturation)}`;
+  return [
+    figureRow({
+      figure: `End to end p99 at ${formatNumber(sizes.pacedRate)} ev/s`,
+      ours: paced.ours?.p99,
+      baseline: paced.baseline.p99,
+      baselineName: pacedName,
+      unit: 'ms',
+      target: { oursBelow: 30 },
+      note,
+    }),
+    figureRow({
+      figure: `End to end p50 at ${formatNumber(sizes.pacedRate)} ev/s`,
+      ours: paced.ours?.p50,
+      baseline: paced.baseline.p50,
+      baselineName: pacedName,
+      unit: 'ms',
+      note,
+    }),
+    figureRow({
+      figure: 'End to end p99 at saturation',
+      ours: saturation.ours?.p99,
+      baseline: saturation.baseline.p99,
+      baselineName: saturationName,
+      unit: 'ms',
+      note,
+    }),
+    figureRow({
+      figure: 'End to end p50 at saturation',
+      ours: saturation.ours?.p50,
+      baseline: saturation.baseline.p50,
+      baselineName: saturationName,
+      unit: 'ms',
+      note,
+    }),
+  ];
 }

@@ -20,13 +20,14 @@ export async function resetTopology(url, queueType) {
   }
 }
 
-export async function queueDepth(url) {
+/** Messages waiting in `feed.events` and consumers attached to it. */
+export async function queueState(url) {
   const connection = await amqp.connect(url);
   try {
     const channel = await connection.createChannel();
-    const { messageCount } = await channel.checkQueue(topology.queue);
+    const { messageCount, consumerCount } = await channel.checkQueue(topology.queue);
     await channel.close();
-    return messageCount;
+    return { messageCount, consumerCount };
   } finally {
     await connection.close();
   }

@@ -1,0 +1,51 @@
+// A straightforward Fastify + pg keyset route, as one would write it first: the same query
+// shape and JSON fields as the feed's API (newest first, `seq < before`, optional type
+// filter), rows mapped to objects and serialized by Fastify. No schema, no cache.
+import Fastify from 'fastify';
+import pg from 'pg';
+import { report } from '../lib/child.mjs';
+
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
+pool.on('error', () => {});
+const app = Fastify({ logger: false });
+
+app.get('/events', async (request) => {
+  const limit = Math.min(Number(request.query.limit ?? 50), 200);
+  const params = [];
+  const where = ['hidden_at is null'];
+  if (request.query.type) {
+    params.push(request.query.type);
+    where.push(`type = $${params.length}`);
+  }
+  if (request.query.before) {
+    params.push(request.query.before);
+    where.push(`seq < $${params.length}`);
+  }
+  params.push(limit);
+  const { rows } = await pool.query(
+    `select seq, event_id, source, type, time, subject, actor, data, reactions, stored_at
+       from feed_events where ${where.join(' and ')} order by seq desc limit $${params.length}`,
+    params,
+  );
+  const events = rows.map((row) => ({
+    seq: row.seq,
+    id: row.event_id,
+    source: row.source,
+    type: row.type,
+    time: row.time.toISOString(),
+    subject: row.subject,
+    actor: row.actor,
+    data: row.data,
+    reactions: row.reactions,
+    storedAt: row.stored_at.toISOString(),
+  }));
+  return { events, next: events.length === limit ? events.at(-1).seq : null };
+});
+
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+report({ ready: true });
+process.once('SIGTERM', async () => {
+  await app.close();
+  await pool.end();
+  process.exit(0);
+});

@@ -1,0 +1,38 @@
+import pg from 'pg';
+import { FEED_EVENTS_CHANNEL } from '@feed/store';
+
+/**
+ * Publish-to-stored latency as a reader sees it: on every NOTIFY (sent at commit by the
+ * store, and by the batched baseline when asked), the rows up to the notified `seq` are read
+ * and each one's latency is now minus the time its publisher stamped on it.
+ */
+export async function listenForStored(databaseUrl) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const latencies = [];
+  let last = 0;
+  let reading = Promise.resolve();
+  client.on('notification', (message) => {
+    const notifiedAt = Date.now();
+    const upTo = Number(message.payload);
+    reading = reading.then(async () => {
+      if (upTo <= last) return;
+      const { rows } = await client.query(
+        `select extract(epoch from time) * 1000 as t from feed_events
+          where seq > $1 and seq <= $2`,
+        [last, upTo],
+      );
+      last = upTo;
+      for (const row of rows) latencies.push(notifiedAt - Number(row.t));
+    });
+  });
+  await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
+  return {
+    latencies,
+    stored: () => latencies.length,
+    async close() {
+      await reading;
+      await client.end();
+    },
+  };
+}
