@@ -51,7 +51,8 @@ export class StreamSession {
 
   /** Resolves when the client has taken what was written (catch-up paces itself on it). */
   async drained(): Promise<void> {
-    if (this.ended || this.response.writableLength === 0) return;
+    // 'drain' comes only after a write was refused, so wait only then.
+    if (this.ended || !this.response.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.response.off('drain', done);
@@ -69,7 +70,7 @@ export class StreamSession {
     this.response.end(frame);
     this.finish(reason);
     // A client that stopped reading may never take the last frame: do not keep its socket.
-    setTimeout(() => this.response.destroy(), 2000).unref();
+    setTimeout(() => this.response.destroy(), 10_000).unref();
   }
 
   private finish(reason: 'client' | 'slow_client' | 'shutdown' | 'error'): void {

@@ -87,7 +87,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         ...(reply.getHeaders() as OutgoingHttpHeaders),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
+        // When the service ends a stream, the socket goes with it (no idle keep-alive).
+        connection: 'close',
         // nginx would otherwise buffer the stream.
         'x-accel-buffering': 'no',
       };
