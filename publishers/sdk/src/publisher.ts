@@ -459,8 +459,11 @@ class Publisher extends EventEmitter implements FeedPublisher {
       FeedErrorCode.TopologyMismatch,
       mismatch === null
         ? `the broker refused the feed topology: ${(error as Error).message}`
-        : `queue '${mismatch.queue}' exists with another '${mismatch.argument}' than this publisher declares ` +
-            `(queueType '${this.options.queueType}'; set FEED_QUEUE_TYPE to match, or delete the queue): ${mismatch.message}`,
+        : `queue '${mismatch.queue}' exists with another '${mismatch.argument}' than this publisher declares` +
+            (mismatch.argument === 'x-queue-type'
+              ? ` (queueType '${this.options.queueType}'; set FEED_QUEUE_TYPE to match, or delete the queue)`
+              : '') +
+            `: ${mismatch.message}`,
       { cause: error },
     );
     this.options.logger.error({ err: this.failure }, 'feed publisher: topology mismatch, stopped');
