@@ -93,6 +93,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
     timeoutMs: Math.max(5000, options.heartbeatS * 2000),
     name: options.name,
   });
+  const closed = new Promise<void>((resolve) => connection.once('close', () => resolve()));
   let resolveEnded!: () => void;
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
   let session: Session | undefined;
@@ -110,7 +111,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
       options.onEnd(session);
     }
     logger.warn({ reason, err: error }, 'broker session ended');
-    void closeConnection(connection).then(resolveEnded);
+    void closeConnection(connection, closed).then(resolveEnded);
   };
   connection.on('error', (error: Error) => end('connection error', error));
   connection.on('close', (error?: Error) => end('connection closed', error));
@@ -160,7 +161,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
       session.open = false;
       options.onEnd(session);
     }
-    await closeConnection(connection);
+    await closeConnection(connection, closed);
     throw error;
   }
   await ended;
@@ -184,7 +185,11 @@ async function checkQueue(connection: ChannelModel, options: SessionOptions): Pr
  * Closes politely, but never waits on a peer that stopped answering (a frozen broker would
  * leave close() pending forever): after a short wait the socket is destroyed.
  */
-async function closeConnection(connection: ChannelModel, waitMs = 2000): Promise<void> {
+async function closeConnection(
+  connection: ChannelModel,
+  closed: Promise<void>,
+  waitMs = 2000,
+): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
@@ -193,6 +198,7 @@ async function closeConnection(connection: ChannelModel, waitMs = 2000): Promise
       resolve();
     }, waitMs);
   });
-  await Promise.race([connection.close().catch(() => {}), timeout]);
+  // A connection already lost resolves `closed` at once; close() on it might never settle.
+  await Promise.race([connection.close().catch(() => {}), closed, timeout]);
   clearTimeout(timer);
 }

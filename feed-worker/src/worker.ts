@@ -71,6 +71,11 @@ export async function startWorker(
     applicationName: 'feed-worker',
     onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
+  // A client killed while checked out between two statements emits 'error' with no listener
+  // of the pool's on it, which would end the process; the statement in flight fails anyway.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => logger.warn({ err: error }, 'database connection failed')),
+  );
   const parker = new Parker({ urls: config.amqpUrls, heartbeatS: config.heartbeatS, logger });
   const batcher = new Batcher<Delivery>({
     maxSize: config.batchSize,

@@ -176,3 +176,56 @@ export async function query<T extends pg.QueryResultRow>(
     await client.end();
   }
 }
+
+/** Publishes `count` events of `source` in confirmed chunks; returns their ids. */
+export async function publishStream(
+  publisher: TestPublisher,
+  source: string,
+  count: number,
+  options: { chunk?: number; between?: () => Promise<void> } = {},
+): Promise<string[]> {
+  const ids: string[] = [];
+  const chunk = options.chunk ?? 100;
+  for (let offset = 0; offset < count; offset += chunk) {
+    const events = Array.from({ length: Math.min(chunk, count - offset) }, () =>
+      cloudEvent({ source }),
+    );
+    await publisher.publishMany(events);
+    ids.push(...events.map((event) => event.id as string));
+    await options.between?.();
+  }
+  return ids;
+}
+
+/** Rows stored for `source`: total and distinct ids. */
+export async function storedFor(
+  databaseUrl: string,
+  source: string,
+): Promise<{ rows: number; distinct: number }> {
+  const [row] = await query<{ rows: number; distinct: number }>(
+    databaseUrl,
+    `select count(*)::int as rows, count(distinct event_id)::int as distinct
+       from feed_events where source = $1`,
+    [source],
+  );
+  return row!;
+}
+
+/** Consumers on feed.events in a vhost, as the broker sees them. */
+export async function consumerCount(vhost: string): Promise<number> {
+  const { rabbitmqctl } = await import('../../test-support/index.js');
+  const out = await rabbitmqctl(
+    'list_consumers',
+    '-q',
+    '--no-table-headers',
+    '-p',
+    vhost,
+    'queue_name',
+  );
+  return out.split('\n').filter((line) => line.trim() === 'feed.events').length;
+}
+
+export async function readyz(port: number): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: response.status, body: await response.text() };
+}

@@ -1,0 +1,149 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  createTcpProxy,
+  createTestDatabase,
+  createTestVhost,
+  waitFor,
+  type TcpProxy,
+  type TestDatabase,
+  type TestVhost,
+} from '../../test-support/index.js';
+import { startWorker, type WorkerHandle } from '../src/index.js';
+import {
+  consumerCount,
+  createTestPublisher,
+  memoryLogger,
+  publishStream,
+  readyz,
+  storedFor,
+  testConfig,
+  viaPort,
+  type TestPublisher,
+} from './support.js';
+
+let vhost: TestVhost;
+let db: TestDatabase;
+let proxy: TcpProxy;
+let publisher: TestPublisher;
+let worker: WorkerHandle | undefined;
+
+beforeAll(async () => {
+  [vhost, db, proxy] = await Promise.all([
+    createTestVhost('worker-broker-faults'),
+    createTestDatabase('worker_broker_faults'),
+    createTcpProxy(5672),
+  ]);
+  publisher = await createTestPublisher(vhost.url);
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+afterAll(async () => {
+  await publisher?.close();
+  await proxy?.close();
+  await vhost?.drop();
+  await db?.drop();
+});
+
+const start = async (env: Record<string, string> = {}, logger = memoryLogger().logger) => {
+  worker = await startWorker(testConfig(viaPort(vhost.url, proxy.port), db.url, env), {
+    logger,
+    healthyAfterMs: 60_000,
+  });
+  await waitFor('the worker to be ready', () => worker!.isReady());
+  return worker;
+};
+
+it('P1: stores every event exactly once across broker cuts, re-attaches its consumer, and is not ready meanwhile', async () => {
+  const w = await start();
+  const source = 'cuts';
+  let cuts = 0;
+  const ids = await publishStream(publisher, source, 3000, {
+    between: async () => {
+      // Cut the worker's connections (consumer and parking) three times mid-stream.
+      if (cuts < 3 && (await storedFor(db.url, source)).rows > 500 * (cuts + 1)) {
+        proxy.cut();
+        cuts += 1;
+      }
+    },
+  });
+  expect(ids).toHaveLength(3000);
+  // An outage that lasts: readiness fails while no consumer is attached.
+  proxy.down();
+  await waitFor('not ready', async () => (await readyz(w.httpPort)).status === 503);
+  expect((await readyz(w.httpPort)).body).toMatch(/not connected to the broker/);
+  expect(await consumerCount(vhost.name)).toBe(0);
+  proxy.up();
+  await waitFor('ready again', async () => (await readyz(w.httpPort)).status === 200, {
+    timeout: 20_000,
+  });
+  expect(await consumerCount(vhost.name)).toBe(1);
+  await waitFor('every event stored', async () => (await storedFor(db.url, source)).rows === 3000, {
+    timeout: 30_000,
+  });
+  expect(await storedFor(db.url, source)).toEqual({ rows: 3000, distinct: 3000 });
+  await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0);
+  expect(cuts).toBeGreaterThan(0);
+  // New messages after the outage flow too.
+  await publishStream(publisher, 'after-cuts', 10);
+  await waitFor('new events', async () => (await storedFor(db.url, 'after-cuts')).rows === 10);
+});
+
+it('P2: re-declares and consumes again after the queue is deleted under it', async () => {
+  const w = await start();
+  const before = w.stats().sessions;
+  await publisher.channel.deleteQueue('feed.events');
+  await waitFor('a new session', () => w.stats().sessions > before && w.isReady(), {
+    timeout: 20_000,
+  });
+  await publishStream(publisher, 'after-delete', 20);
+  await waitFor('stored', async () => (await storedFor(db.url, 'after-delete')).rows === 20);
+  expect(await consumerCount(vhost.name)).toBe(1);
+});
+
+it('P9: notices frozen broker traffic within about two heartbeats and recovers when it resumes', async () => {
+  const w = await start({ WORKER_HEARTBEAT_S: '1' });
+  proxy.freeze();
+  const frozenAt = Date.now();
+  await waitFor('not ready', () => !w.isReady(), { timeout: 15_000 });
+  // Two heartbeats of 1 s, plus scheduling slack on a busy machine.
+  expect(Date.now() - frozenAt).toBeLessThan(6000);
+  proxy.thaw();
+  proxy.cut();
+  await waitFor('ready again', () => w.isReady(), { timeout: 20_000 });
+  await publishStream(publisher, 'after-freeze', 20);
+  await waitFor('stored', async () => (await storedFor(db.url, 'after-freeze')).rows === 20);
+});
+
+it('P10: 100 reconnect cycles leave consumers, listeners and heap where they were', async () => {
+  const w = await start({ WORKER_RECONNECT_MIN_MS: '1', WORKER_RECONNECT_MAX_MS: '20' });
+  const listeners = () =>
+    ['SIGTERM', 'SIGINT', 'uncaughtException', 'unhandledRejection'].map((e) =>
+      process.listenerCount(e),
+    );
+  const handles = () =>
+    (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo().length;
+  const startListeners = listeners();
+  const startHandles = handles();
+  const heap = () => process.memoryUsage().heapUsed;
+  const startHeap = heap();
+  for (let cycle = 0; cycle < 100; cycle += 1) {
+    const sessions = w.stats().sessions;
+    proxy.cut();
+    await waitFor(`session ${sessions + 1}`, () => w.stats().sessions > sessions && w.isReady(), {
+      timeout: 20_000,
+    });
+  }
+  expect(listeners()).toEqual(startListeners);
+  expect(handles()).toBeLessThanOrEqual(startHandles + 2);
+  expect(await consumerCount(vhost.name)).toBe(1);
+  // Leaks of a session each (a connection, a buffer) would show as tens of MB here.
+  expect(heap() - startHeap).toBeLessThan(30 * 1024 * 1024);
+  const metrics = await (await fetch(`http://127.0.0.1:${w.httpPort}/metrics`)).text();
+  expect(Number(/feed_worker_reconnects_total (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(
+    100,
+  );
+  await publishStream(publisher, 'after-cycles', 20);
+  await waitFor('stored', async () => (await storedFor(db.url, 'after-cycles')).rows === 20);
+});

@@ -1,0 +1,172 @@
+import { INSERT_ORDER_LOCK } from '@feed/store';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import {
+  adminUrl,
+  createTcpProxy,
+  createTestDatabase,
+  createTestVhost,
+  waitFor,
+  type TcpProxy,
+  type TestDatabase,
+  type TestVhost,
+} from '../../test-support/index.js';
+import { startWorker, type WorkerHandle } from '../src/index.js';
+import {
+  createTestPublisher,
+  memoryLogger,
+  publishStream,
+  query,
+  readyz,
+  storedFor,
+  testConfig,
+  viaPort,
+  type TestPublisher,
+} from './support.js';
+
+let vhost: TestVhost;
+let db: TestDatabase;
+let proxy: TcpProxy;
+let publisher: TestPublisher;
+let worker: WorkerHandle | undefined;
+
+beforeAll(async () => {
+  [vhost, db, proxy] = await Promise.all([
+    createTestVhost('worker-db-faults'),
+    createTestDatabase('worker_db_faults'),
+    createTcpProxy(5672),
+  ]);
+  publisher = await createTestPublisher(vhost.url);
+});
+afterEach(async () => {
+  await worker?.stop();
+  worker = undefined;
+});
+afterAll(async () => {
+  await publisher?.close();
+  await proxy?.close();
+  await vhost?.drop();
+  await db?.drop();
+});
+
+const start = async (env: Record<string, string> = {}) => {
+  const log = memoryLogger('debug');
+  worker = await startWorker(testConfig(viaPort(vhost.url, proxy.port), db.url, env), {
+    logger: log.logger,
+  });
+  await waitFor('the worker to be ready', () => worker!.isReady());
+  return { worker, lines: log.lines };
+};
+
+const terminateWorkerConnections = () =>
+  query(
+    adminUrl(),
+    `select pg_terminate_backend(pid) from pg_stat_activity
+      where datname = $1 and pid <> pg_backend_pid() and application_name = 'feed-worker'`,
+    [db.name],
+  );
+
+const counter = async (port: number, name: string) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text);
+  return match === null ? 0 : Number(match[1]);
+};
+
+/** Holds the insert lock in a transaction of the test's own: the worker's commit waits on it. */
+async function holdInsertLock(): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  await client.query('begin');
+  await client.query('select pg_advisory_xact_lock($1)', [INSERT_ORDER_LOCK]);
+  return {
+    async release() {
+      await client.query('commit');
+      await client.end();
+    },
+  };
+}
+
+it('stores every event exactly once while its database connections are killed mid-stream', async () => {
+  const { worker: w } = await start();
+  const source = 'db-kills';
+  let kills = 0;
+  await publishStream(publisher, source, 3000, {
+    between: async () => {
+      if (kills < 4 && (await storedFor(db.url, source)).rows > 400 * (kills + 1)) {
+        await terminateWorkerConnections();
+        kills += 1;
+      }
+    },
+  });
+  await waitFor('every event stored', async () => (await storedFor(db.url, source)).rows === 3000, {
+    timeout: 30_000,
+  });
+  expect(await storedFor(db.url, source)).toEqual({ rows: 3000, distinct: 3000 });
+  await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0);
+  expect(kills).toBeGreaterThan(0);
+  // Passing failures are retried, never parked.
+  expect(await counter(w.httpPort, 'feed_worker_messages_parked_total')).toBe(0);
+  expect(await publisher.deadLetters()).toHaveLength(0);
+});
+
+it('P11: a commit held past the heartbeat keeps the connection: nothing lost, nothing twice', async () => {
+  const { worker: w } = await start({ WORKER_HEARTBEAT_S: '1' });
+  const lock = await holdInsertLock();
+  const sessions = w.stats().sessions;
+  await publishStream(publisher, 'slow-db', 200);
+  await waitFor('a batch waiting on the lock', () => w.stats().busy);
+  // Four heartbeat intervals with the worker waiting on the database.
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  expect(w.stats().sessions).toBe(sessions);
+  expect(w.isReady()).toBe(true);
+  await lock.release();
+  await waitFor('stored', async () => (await storedFor(db.url, 'slow-db')).rows === 200);
+  expect(await storedFor(db.url, 'slow-db')).toEqual({ rows: 200, distinct: 200 });
+  expect(w.stats().sessions).toBe(sessions);
+  expect(await counter(w.httpPort, 'feed_worker_reconnects_total')).toBe(0);
+  await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0);
+});
+
+it('P5: a batch whose connection is cut mid-commit is not acked on the new channel; the redelivery is absorbed', async () => {
+  const { worker: w, lines } = await start();
+  const lock = await holdInsertLock();
+  await publishStream(publisher, 'mid-commit', 30);
+  await waitFor('a batch waiting on the lock', () => w.stats().busy);
+  const sessions = w.stats().sessions;
+  proxy.cut();
+  // The new session receives the redelivered copies while the first commit still waits.
+  await waitFor('a new session', () => w.stats().sessions > sessions);
+  await lock.release();
+  await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0, {
+    timeout: 20_000,
+  });
+  await waitFor(
+    'all acked',
+    async () => (await counter(w.httpPort, 'feed_worker_messages_acked_total')) >= 30,
+  );
+  expect(await storedFor(db.url, 'mid-commit')).toEqual({ rows: 30, distinct: 30 });
+  expect(await counter(w.httpPort, 'feed_worker_acks_dropped_total')).toBeGreaterThan(0);
+  expect(await counter(w.httpPort, 'feed_worker_events_duplicate_total')).toBeGreaterThan(0);
+  // No 406 (unknown delivery tag): no channel was closed by the broker.
+  expect(lines().filter((l) => JSON.stringify(l).includes('406'))).toEqual([]);
+  expect(w.stats().sessions).toBe(sessions + 1);
+});
+
+it('keeps the batch and reports not ready while the database refuses connections', async () => {
+  const { worker: w } = await start();
+  await query(adminUrl(), `alter database ${db.name} with allow_connections false`);
+  try {
+    await terminateWorkerConnections();
+    await publishStream(publisher, 'db-down', 50);
+    await waitFor('not ready', async () => (await readyz(w.httpPort)).status === 503);
+    expect((await readyz(w.httpPort)).body).toMatch(/database unreachable/);
+    expect(await counter(w.httpPort, 'feed_worker_store_retries_total')).toBeGreaterThan(0);
+  } finally {
+    await query(adminUrl(), `alter database ${db.name} with allow_connections true`);
+  }
+  await waitFor('stored', async () => (await storedFor(db.url, 'db-down')).rows === 50, {
+    timeout: 20_000,
+  });
+  await waitFor('ready', () => w.isReady());
+  expect(await publisher.deadLetters()).toHaveLength(0);
+});
