@@ -35,26 +35,40 @@ export async function queueState(url) {
 
 /**
  * Pre-fills `feed.events` with `count` confirmed 512-byte events through the `feed` exchange,
- * as publishers do. Windowed confirms: the broker is never more than `window` messages behind.
+ * as publishers do, over `connections` connections at once. Windowed confirms: the broker is
+ * never more than `window` messages behind on a connection.
  */
-export async function fillQueue(url, count, { source = 'bench-fill', window = 2000 } = {}) {
-  const connection = await amqp.connect(url);
+export async function fillQueue(
+  url,
+  count,
+  { source = 'bench-fill', window = 2000, connections = 2 } = {},
+) {
   const started = performance.now();
+  const share = Math.ceil(count / connections);
+  await Promise.all(
+    Array.from({ length: connections }, (_, i) =>
+      fillFrom(url, i * share, Math.min(count, (i + 1) * share), source, window),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { count, seconds, rate: count / seconds };
+}
+
+async function fillFrom(url, from, to, source, window) {
+  const connection = await amqp.connect(url);
   try {
     const channel = await connection.createConfirmChannel();
     const time = new Date();
-    for (let n = 0; n < count; n++) {
+    for (let n = from; n < to; n++) {
       channel.publish(topology.exchange, 'employee.registered', sampleBody(source, n, time), {
         persistent: true,
         contentType: 'application/json',
       });
-      if ((n + 1) % window === 0) await channel.waitForConfirms();
+      if ((n - from + 1) % window === 0) await channel.waitForConfirms();
     }
     await channel.waitForConfirms();
     await channel.close();
   } finally {
     await connection.close();
   }
-  const seconds = (performance.now() - started) / 1000;
-  return { count, seconds, rate: count / seconds };
 }

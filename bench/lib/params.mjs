@@ -40,7 +40,7 @@ const quick = {
   sseClients: 200,
   streamSeconds: 5,
   memoryBacklog: 50_000,
-  outageSeconds: 4,
+  outageSeconds: 5,
 };
 
 export const figureNames = ['drain', 'endToEnd', 'publisher', 'api', 'stream', 'memory'];
