@@ -12,6 +12,7 @@ import { securityPlugin } from './plugins/security.js';
 import { docsPlugin } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/page.js';
 import { streamRoutes } from './routes/stream.js';
 
 export interface AppDeps {
@@ -63,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(metricsPlugin, { metrics });
   await app.register(docsPlugin);
   await app.register(healthRoutes, { pool, liveFeed });
+  await app.register(pageRoutes);
   await app.register(eventsRoutes, { pool, headCache, guards, metrics });
   await app.register(streamRoutes, {
     pool,

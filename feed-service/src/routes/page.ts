@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyPluginAsync } from 'fastify';
+import { etagMatches, etagOf } from '../eventView.js';
+
+/**
+ * The static files of the live page. The path is the same from `src/routes` and from
+ * `dist/routes`: both sit two levels below the package, beside `src/public`.
+ */
+const publicDir = new URL('../../src/public/', import.meta.url);
+
+const files = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/feed.js': { file: 'feed.js', type: 'text/javascript; charset=utf-8' },
+  '/feed.css': { file: 'feed.css', type: 'text/css; charset=utf-8' },
+} as const;
+
+/** GET /, /feed.js, /feed.css: read once at start, served from memory with an ETag. */
+export const pageRoutes: FastifyPluginAsync = async (app) => {
+  for (const [path, { file, type }] of Object.entries(files)) {
+    const body = readFileSync(new URL(file, publicDir), 'utf8');
+    const etag = etagOf(body);
+    app.get(path, { schema: { hide: true } }, async (request, reply) => {
+      reply.header('etag', etag).header('cache-control', 'no-cache');
+      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      return reply.type(type).send(body);
+    });
+  }
+};
