@@ -15,3 +15,11 @@ export {
 } from './buildMessage.js';
 export { PublishBatchError } from './publishBatchError.js';
 export { type PublisherLogger } from './logger.js';
+export { enqueue, type EnqueueOptions } from './outbox.js';
+export { outboxMigrationSql, migrateOutbox, OUTBOX_CHANNEL } from './outboxMigration.js';
+export {
+  startOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type OutboxRelayStats,
+} from './relay.js';
