@@ -2,9 +2,11 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { buildAsyncApiDocument } from '../asyncApiDocument.js';
 
 /**
- * OpenAPI from the route schemas (GET /openapi.json) and Swagger UI at /docs. Registered
+ * OpenAPI from the route schemas (GET /openapi.json), Swagger UI at /docs, and the AMQP
+ * contract for publishers as AsyncAPI (GET /asyncapi.json). Registered
  * before the routes: @fastify/swagger collects them as they are added.
  */
 export const docsPlugin = fp(
@@ -38,6 +40,10 @@ export const docsPlugin = fp(
     });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    const asyncApi = JSON.stringify(buildAsyncApiDocument());
+    app.get('/asyncapi.json', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('application/json; charset=utf-8').send(asyncApi),
+    );
   },
   { name: 'feed-docs' },
 );

@@ -1,0 +1,140 @@
+import type { TSchema } from '@sinclair/typebox';
+import {
+  EventTypePattern,
+  FeedEventSchema,
+  catalogue,
+  limits,
+  queueArguments,
+  topology,
+} from '@feed/contracts';
+import { inlineSchema } from './schemas.js';
+
+const amqpBinding = '0.3.0';
+
+/** One event of a type: the envelope, with `type` fixed and `data` that type's schema. */
+function eventPayload(
+  type: string | undefined,
+  data: TSchema | undefined,
+): Record<string, unknown> {
+  const envelope = inlineSchema(FeedEventSchema) as unknown as {
+    properties: Record<string, unknown>;
+    required: string[];
+  };
+  return {
+    type: 'object',
+    required: envelope.required,
+    properties: {
+      ...envelope.properties,
+      type:
+        type === undefined
+          ? { type: 'string', pattern: EventTypePattern, maxLength: limits.maxTypeLength }
+          : { type: 'string', const: type },
+      data: data === undefined ? {} : inlineSchema(data),
+    },
+  };
+}
+
+/**
+ * The wire contract for publishers as an AsyncAPI 3.0 document, generated from the same
+ * catalogue schemas the worker validates with and the OpenAPI document shows.
+ */
+export function buildAsyncApiDocument(): Record<string, unknown> {
+  const messages: Record<string, unknown> = {};
+  for (const [type, schema] of Object.entries(catalogue)) {
+    messages[type] = {
+      name: type,
+      title: type,
+      summary: schema.description,
+      contentType: 'application/cloudevents+json',
+      payload: eventPayload(type, schema),
+      bindings: { amqp: { messageType: type, bindingVersion: amqpBinding } },
+    };
+  }
+  messages.generic = {
+    name: 'generic',
+    title: 'Any other event type',
+    summary:
+      'A well-formed event of a type outside the catalogue is stored as a generic event: a new producer needs no worker release.',
+    contentType: 'application/cloudevents+json',
+    payload: eventPayload(undefined, undefined),
+  };
+  const messageRefs = (channel: string) =>
+    Object.keys(messages).map((name) => ({ $ref: `#/channels/${channel}/messages/${name}` }));
+  const channelMessages = Object.fromEntries(
+    Object.keys(messages).map((name) => [name, { $ref: `#/components/messages/${name}` }]),
+  );
+  const publishRules = [
+    'Messages are persistent (delivery mode 2), UTF-8 JSON, `content_type` `application/json` or `application/cloudevents+json`, at most 1 MiB.',
+    `The body is one event or a JSON array of at most ${limits.maxEventsPerMessage} events (CloudEvents 1.0 structured JSON).`,
+    'AMQP properties fill what the body leaves out: `message_id` → `id` (suffixed `:<index>` for array items), `app_id` → `source`, `type` → `type`, `timestamp` → `time`.',
+    '`(source, id)` identifies an event: a redelivery is stored once. Publish with confirms.',
+  ].join(' ');
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Company event feed: publisher contract',
+      version: '1.0.0',
+      description: `How any service publishes events to the company feed over AMQP 0-9-1 (RabbitMQ). ${publishRules} A message that can never be stored is dead-lettered to \`${topology.deadLetterQueue}\` with \`x-feed-error-code\` and \`x-feed-error\` headers.`,
+    },
+    defaultContentType: 'application/cloudevents+json',
+    channels: {
+      feedExchange: {
+        address: topology.exchange,
+        title: 'The feed exchange',
+        description: `Topic exchange; the routing key is the event type. Bound to the queue \`${topology.queue}\` with \`${topology.bindingKey}\`.`,
+        messages: channelMessages,
+        bindings: {
+          amqp: {
+            is: 'routingKey',
+            exchange: {
+              name: topology.exchange,
+              type: topology.exchangeType,
+              durable: true,
+              autoDelete: false,
+              vhost: '/',
+            },
+            bindingVersion: amqpBinding,
+          },
+        },
+      },
+      feedQueue: {
+        address: topology.queue,
+        title: 'The feed queue',
+        description: `Publishing straight to the queue through the default exchange (routing key \`${topology.queue}\`) also works. Declared with arguments ${JSON.stringify(queueArguments())} (x-queue-type may be classic where configured).`,
+        messages: channelMessages,
+        bindings: {
+          amqp: {
+            is: 'queue',
+            queue: {
+              name: topology.queue,
+              durable: true,
+              exclusive: false,
+              autoDelete: false,
+              vhost: '/',
+            },
+            bindingVersion: amqpBinding,
+          },
+        },
+      },
+    },
+    operations: {
+      publishToExchange: {
+        action: 'send',
+        title: 'Publish events to the feed exchange',
+        description: publishRules,
+        channel: { $ref: '#/channels/feedExchange' },
+        messages: messageRefs('feedExchange'),
+        bindings: { amqp: { deliveryMode: 2, mandatory: true, bindingVersion: amqpBinding } },
+      },
+      publishToQueue: {
+        action: 'send',
+        title: 'Publish events straight to the feed queue',
+        channel: { $ref: '#/channels/feedQueue' },
+        messages: messageRefs('feedQueue'),
+        bindings: { amqp: { deliveryMode: 2, bindingVersion: amqpBinding } },
+      },
+    },
+    components: { messages },
+  };
+}
