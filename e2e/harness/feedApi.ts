@@ -22,7 +22,7 @@ export async function readAllEvents(
   const all: ApiEvent[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 10_000; page += 1) {
-    const params = new URLSearchParams({ limit: '200', ...query });
+    const params = new URLSearchParams({ limit: '100', ...query });
     if (cursor !== null) params.set('cursor', cursor);
     const response = await fetch(`${baseUrl}/events?${params.toString()}`);
     if (!response.ok)

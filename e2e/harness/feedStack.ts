@@ -33,8 +33,8 @@ export interface FeedStackOptions {
   workerEnv?: Record<string, string>;
 }
 
-export const serviceAdminToken = 'e2e-admin-token';
-export const serviceApiKey = 'e2e-api-key';
+export const serviceAdminToken = 'e2e-admin-token-0123456789';
+export const serviceApiKey = 'e2e-api-key-0123456789';
 
 /**
  * One isolated deployment of the feed for one scenario: its own vhost and database, a TCP
@@ -78,18 +78,26 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
     return process;
   };
 
-  const waitHttpOk = (description: string, url: string, process: FeedProcess, timeout = 30_000) =>
-    waitFor(
+  const waitHttpOk = async (
+    description: string,
+    url: string,
+    process: FeedProcess,
+    timeout = 30_000,
+  ) => {
+    const outcome = await waitFor(
       description,
       async () => {
-        if (process.exit() !== null)
-          throw new Error(`${process.name} exited:\n${process.lastLines(30).join('\n')}`);
+        // An exit ends the wait at once: the start failed, and its log says why.
+        if (process.exit() !== null) return 'exited';
         const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
         await response.body?.cancel();
-        return response.ok;
+        return response.ok && 'ready';
       },
       { timeout, interval: 100 },
     );
+    if (outcome === 'exited')
+      throw new Error(`${process.name} exited at start:\n${process.lastLines(30).join('\n')}`);
+  };
 
   let workerCount = 0;
   let serviceCount = 0;
@@ -163,7 +171,8 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
 
     async startService(env: Record<string, string> = {}): Promise<RunningService> {
       serviceCount += 1;
-      const port = await freePort();
+      // A restarted service may take its predecessor's port, so stream clients find it again.
+      const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
       const process = start(`service-${serviceCount}`, 'feed-service/dist/main.js', {
         HOST: '127.0.0.1',
         PORT: String(port),
@@ -177,7 +186,7 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
         ...env,
       });
       const url = `http://127.0.0.1:${port}`;
-      await waitHttpOk(`${process.name} GET /events`, `${url}/events?limit=1`, process);
+      await waitHttpOk(`${process.name} /readyz`, `${url}/readyz`, process);
       return { process, url };
     },
 

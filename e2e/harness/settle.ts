@@ -58,6 +58,8 @@ export async function settle(
   await waitFor(
     `the feed to store ${expected} events and park ${ledger.expectedParked().size}`,
     async () => {
+      // A crashed process fails the scenario at once, not at the deadline.
+      if (stack.crashes.length > 0) return true;
       const [stored, waiting, parked] = await Promise.all([
         countRows(stack.database.url, 'select count(*) as n from feed_events'),
         queueDepth(stack.vhost.url, topology.queue),
@@ -66,10 +68,11 @@ export async function settle(
       status = `stored ${stored}/${expected}, queued ${waiting}, parked ${parked}`;
       return stored >= expected && waiting === 0 && parked >= ledger.expectedParked().size;
     },
-    { timeout: options.timeout ?? 60_000, interval: 250 },
+    { timeout: options.timeout ?? 40_000, interval: 250 },
   ).catch(async (error: unknown) => {
     throw new Error(`${(error as Error).message} (${status})\n${crashReport(stack)}`);
   });
+  stack.assertNoCrash();
   const events = await readAllEvents(serviceUrl);
   const dead = await readDeadLetters(stack.vhost.url);
   const verdict = judgeDelivery({
