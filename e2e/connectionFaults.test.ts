@@ -1,0 +1,85 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../test-support/index.js';
+import { faultsDuringLoad, holdFor } from './harness/faultLoop.js';
+import { eventKey, PublishLedger } from './harness/ledger.js';
+import { createLoadMix } from './harness/loadMix.js';
+import { withFeedStack } from './harness/scenario.js';
+import { expectNothingLostNothingTwice, settle } from './harness/settle.js';
+import { connectStream } from './harness/streamClient.js';
+import { createSummary } from './harness/summary.js';
+
+const summary = createSummary('connectionFaults');
+afterAll(() => summary.print());
+
+describe('broker connections fail during load', () => {
+  it('cut every AMQP connection (workers, publishers) again and again: nothing lost, nothing twice, streams complete', async () => {
+    await withFeedStack('e2e-amqp-cuts', {}, async (stack) => {
+      await stack.startWorker();
+      await stack.startWorker();
+      const service = await stack.startService();
+      const streams = [
+        connectStream(`${service.url}/events/stream`),
+        connectStream(`${service.url}/events/stream`),
+      ];
+      const ledger = new PublishLedger();
+      const load = createLoadMix(stack, ledger);
+      try {
+        const cuts = faultsDuringLoad(ledger, [300, 700, 1100, 1500, 1900, 2300], () =>
+          stack.amqpProxy.cut(),
+        );
+        await load.run('cut', 1500);
+        expect(await cuts.done()).toBe(6);
+
+        const { verdict, events } = await settle(stack, service.url, ledger);
+        const stored = events.map((e) => eventKey(e.source, e.id));
+        for (const stream of streams) {
+          await waitFor(
+            'a stream client to receive every stored event',
+            () => stream.received().length >= stored.length,
+            { timeout: 30_000, interval: 100 },
+          );
+          expect([...stream.received()].sort()).toEqual([...stored].sort());
+        }
+        summary.add(
+          expectNothingLostNothingTwice(
+            'amqp connections cut x6',
+            verdict,
+            await stack.duplicatesAbsorbed(),
+          ),
+        );
+      } finally {
+        await load.close();
+        await Promise.all(streams.map((s) => s.close()));
+      }
+    });
+  }, 90_000);
+
+  it('the broker unreachable through the proxy for seconds during load: publishers buffer, workers reconnect', async () => {
+    await withFeedStack('e2e-amqp-down', {}, async (stack) => {
+      await stack.startWorker();
+      await stack.startWorker();
+      const service = await stack.startService();
+      const ledger = new PublishLedger();
+      const load = createLoadMix(stack, ledger);
+      try {
+        const outage = faultsDuringLoad(ledger, [800], async () => {
+          stack.amqpProxy.down();
+          await holdFor(4000);
+          stack.amqpProxy.up();
+        });
+        await load.run('down', 1500);
+        expect(await outage.done()).toBe(1);
+        const { verdict } = await settle(stack, service.url, ledger);
+        summary.add(
+          expectNothingLostNothingTwice(
+            'amqp unreachable 4 s',
+            verdict,
+            await stack.duplicatesAbsorbed(),
+          ),
+        );
+      } finally {
+        await load.close();
+      }
+    });
+  }, 90_000);
+});
