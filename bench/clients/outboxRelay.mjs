@@ -15,12 +15,12 @@ const source = 'bench-outbox';
 const pool = createPool({ connectionString: process.env.DATABASE_URL, max: 4 });
 await migrateOutbox(pool);
 for (let start = 0; start < count; start += 500) {
-  await withTransaction(pool, async (client) => {
-    for (let n = start; n < Math.min(count, start + 500); n++) {
-      const { type, id, time, subject, data } = sampleEvent(source, n);
-      await enqueue(client, { type, id, time, subject, data });
-    }
-  });
+  const events = [];
+  for (let n = start; n < Math.min(count, start + 500); n++) {
+    const { type, id, time, subject, data } = sampleEvent(source, n);
+    events.push({ type, id, time, subject, data });
+  }
+  await withTransaction(pool, (client) => enqueue(client, events, { source }));
 }
 
 const watcher = await amqp.connect(process.env.AMQP_URL);
@@ -30,11 +30,11 @@ const before = await depth();
 
 const publisher = createFeedPublisher({ url: process.env.AMQP_URL, source });
 const started = performance.now();
-const relay = await startOutboxRelay({ pool, publisher });
+const relay = startOutboxRelay({ pool, publisher });
 while ((await depth()) < before + count) await sleep(20);
 const seconds = (performance.now() - started) / 1000;
 
-await (relay.stop ?? relay.close).call(relay);
+await relay.stop();
 await publisher.close();
 await watcher.close();
 await pool.end();

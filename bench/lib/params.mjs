@@ -27,20 +27,20 @@ const full = {
 
 const quick = {
   ...full,
-  drainCount: 20_000,
+  drainCount: 15_000,
   naiveCount: 3_000,
   naiveMaxSeconds: 4,
-  pacedSeconds: 8,
-  saturationSeconds: 4,
+  pacedSeconds: 6,
+  saturationSeconds: 3,
   publishCount: 10_000,
   outboxCount: 5_000,
   tableRows: 100_000,
   deepOffset: 90_000,
-  apiSeconds: 3,
+  apiSeconds: 2,
   sseClients: 200,
   streamSeconds: 5,
-  memoryBacklog: 50_000,
-  outageSeconds: 5,
+  memoryBacklog: 30_000,
+  outageSeconds: 4,
 };
 
 export const figureNames = ['drain', 'endToEnd', 'publisher', 'api', 'stream', 'memory'];
