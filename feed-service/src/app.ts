@@ -9,6 +9,7 @@ import { createGuards } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
 import { securityPlugin } from './plugins/security.js';
+import { adminRoutes } from './routes/admin.js';
 import { docsPlugin } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -74,6 +75,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     heartbeatMs: config.streamHeartbeatMs,
     maxBufferedBytes: config.streamMaxBufferedBytes,
   });
+
+  await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
 
   app.addHook('onClose', async () => {
     headCache?.close();

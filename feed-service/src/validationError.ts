@@ -41,6 +41,7 @@ const hints: Record<string, string> = {
 export function validationToApiError(
   context: ValidationContext,
   problems: readonly SchemaProblem[],
+  bodyCode: ApiErrorCode = ApiErrorCode.InvalidEvent,
 ): ApiError {
   const problem = problems[0];
   const path = problem?.instancePath ?? '';
@@ -52,7 +53,7 @@ export function validationToApiError(
         : problem?.keyword === 'required'
           ? `missing field "${String(problem.params.missingProperty)}"`
           : (problem?.message ?? 'is invalid');
-    return new ApiError(400, ApiErrorCode.InvalidEvent, `${param}: ${detail}`, { param });
+    return new ApiError(400, bodyCode, `${param}: ${detail}`, { param });
   }
   if (context === 'headers') {
     return new ApiError(400, ApiErrorCode.BadLastEventId, 'Last-Event-ID: not a cursor', {

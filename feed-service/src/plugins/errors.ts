@@ -28,11 +28,22 @@ const fastifyCodes: Record<string, { status: number; code: ApiErrorCode; message
   },
 };
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The code of a body that fails the route's schema. Default FEED_API_INVALID_EVENT. */
+    bodyErrorCode?: ApiErrorCode;
+  }
+}
+
 /** Any error, as the API's one error shape. */
-export function toApiError(error: FastifyError): ApiError {
+export function toApiError(error: FastifyError, bodyCode?: ApiErrorCode): ApiError {
   if (isApiError(error)) return error;
   if (error.validation !== undefined)
-    return validationToApiError(error.validationContext ?? 'querystring', error.validation);
+    return validationToApiError(
+      error.validationContext ?? 'querystring',
+      error.validation,
+      bodyCode,
+    );
   const known = fastifyCodes[error.code];
   if (known !== undefined) return new ApiError(known.status, known.code, known.message);
   if (error instanceof SyntaxError || error.statusCode === 400)
@@ -50,7 +61,7 @@ export function toApiError(error: FastifyError): ApiError {
 export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const apiError = toApiError(error);
+      const apiError = toApiError(error, request.routeOptions.config.bodyErrorCode);
       if (apiError.statusCode >= 500) request.log.error({ err: error }, apiError.message);
       else request.log.info({ code: apiError.code, param: apiError.param }, apiError.message);
       if (apiError.statusCode === 503) reply.header('retry-after', '5');
