@@ -60,6 +60,23 @@ export class Session {
   end(reason: string, error?: unknown): void {
     this.#end(reason, error);
   }
+
+  /**
+   * Closes the channel, then the connection. The channel goes first: its close follows the
+   * acks on the same channel, whereas a connection close (on channel 0) may overtake acks
+   * still queued for channel 1, and the broker would requeue messages already stored.
+   */
+  async close(reason: string, waitMs = 2000): Promise<void> {
+    if (this.open) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#channel.close().catch(() => {}),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#end(reason);
+  }
 }
 
 export interface SessionOptions {

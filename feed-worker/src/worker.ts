@@ -329,7 +329,7 @@ export async function startWorker(
     await Promise.race([processing, aborted(deadline.signal)]);
     // 4. No reconnect; close the session and everything else.
     loopController.abort();
-    current?.end('stopping');
+    await current?.close('stopping');
     await Promise.race([done.catch(() => {}), aborted(deadline.signal)]);
     await parker.close();
     await withTimeout(pool.end(), 2000, 'pool end timed out').catch(() => {});

@@ -1,4 +1,4 @@
-import { topology } from '@feed/contracts';
+import { declareTopology, topology } from '@feed/contracts';
 import amqp, {
   type ChannelModel,
   type ConfirmChannel,
@@ -105,7 +105,8 @@ export interface TestPublisher {
 export async function createTestPublisher(amqpUrl: string): Promise<TestPublisher> {
   const connection: ChannelModel = await amqp.connect(amqpUrl);
   const channel = await connection.createConfirmChannel();
-  await channel.assertExchange(topology.exchange, topology.exchangeType, { durable: true });
+  // The queue must exist before the first publish, or the broker drops what is unroutable.
+  await declareTopology(channel);
   const send = (body: unknown, options: Options.Publish & { routingKey?: string } = {}) => {
     const { routingKey, ...rest } = options;
     const key =
