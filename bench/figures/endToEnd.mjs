@@ -41,6 +41,7 @@ export async function measureLatency(ctx, { consumer, publisherMode, rate, secon
     return {
       p50: percentile(values, 50),
       p99: percentile(values, 99),
+      beforeInsertP50: Math.round(percentile(listener.beforeInsert, 50)),
       published: published.rate,
       stored: values.length,
     };
@@ -81,10 +82,11 @@ export async function measureEndToEndFigure(ctx) {
         : null,
     };
     const { ours, baseline } = runs[name];
-    ctx.log(
-      `end to end ${name}: ours p50 ${ours?.p50} p99 ${ours?.p99} ms at ${ours?.published.toFixed(0)}/s; ` +
-        `baseline p50 ${baseline.p50} p99 ${baseline.p99} ms at ${baseline.published.toFixed(0)}/s`,
-    );
+    const describe = (r) =>
+      r
+        ? `p50 ${r.p50} (${r.beforeInsertP50} before the insert began) p99 ${r.p99} ms at ${r.published.toFixed(0)}/s`
+        : 'n/a';
+    ctx.log(`end to end ${name}: ours ${describe(ours)}; baseline ${describe(baseline)}`);
   }
   const note = canRunOurs ? undefined : 'feed-worker or @feed/publisher not built yet';
   const { paced, saturation } = runs;
@@ -108,7 +110,9 @@ export async function measureEndToEndFigure(ctx) {
       baseline: paced.baseline.p50,
       baselineName: pacedName,
       unit: 'ms',
-      note,
+      note:
+        note ??
+        `before the insert's transaction began: ours ${paced.ours.beforeInsertP50} ms, baseline ${paced.baseline.beforeInsertP50} ms (p50)`,
     }),
     figureRow({
       figure: 'End to end p99 at saturation',
