@@ -4,7 +4,7 @@ import { startNode } from '../lib/child.mjs';
 import { figureRow } from '../lib/figureRow.mjs';
 import { formatNumber } from '../lib/formatNumber.mjs';
 import { startServer } from '../lib/httpServers.mjs';
-import { serviceMain } from '../lib/ourParts.mjs';
+import { profileArgs, serviceMain } from '../lib/ourParts.mjs';
 import { seedFeedTable, seedTypes } from '../lib/seedFeedTable.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -87,6 +87,7 @@ export async function measureApiFigure(ctx) {
       {
         label: 'feed-service',
         script: serviceMain,
+        nodeArgs: profileArgs('service'),
         env: ourServiceEnv(ctx),
         probePath: `/events?limit=${limit}`,
       },

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { figureRow } from '../lib/figureRow.mjs';
 import { freePort } from '../lib/freePort.mjs';
 import { measureDrain } from '../lib/measureDrain.mjs';
-import { workerMain } from '../lib/ourParts.mjs';
+import { profileArgs, workerMain } from '../lib/ourParts.mjs';
 
 const baseline = (name) => fileURLToPath(new URL(`../baselines/${name}`, import.meta.url));
 
@@ -10,6 +10,7 @@ export async function ourWorker(ctx, queueType, extraEnv = {}) {
   return {
     label: 'feed-worker',
     script: workerMain,
+    nodeArgs: profileArgs('worker'),
     env: {
       AMQP_URL: ctx.vhost.url,
       DATABASE_URL: ctx.db.url,

@@ -17,7 +17,11 @@ const pacer = fileURLToPath(new URL('../clients/pacedPublish.mjs', import.meta.u
 export async function measureLatency(ctx, { consumer, publisherMode, rate, seconds }) {
   await emptyFeedTable(ctx.db.pool);
   await resetTopology(ctx.vhost.url, 'quorum');
-  const worker = startNode(consumer.script, { env: consumer.env, label: consumer.label });
+  const worker = startNode(consumer.script, {
+    env: consumer.env,
+    label: consumer.label,
+    nodeArgs: consumer.nodeArgs,
+  });
   const listener = await listenForStored(ctx.db.url);
   try {
     await waitUntil(`${consumer.label} to consume`, async () => {

@@ -3,7 +3,7 @@ import { insertEvents, withTransaction } from '@feed/store';
 import { startNode } from '../lib/child.mjs';
 import { figureRow } from '../lib/figureRow.mjs';
 import { startServer } from '../lib/httpServers.mjs';
-import { serviceMain } from '../lib/ourParts.mjs';
+import { profileArgs, serviceMain } from '../lib/ourParts.mjs';
 import { sampleEvent } from '../lib/sampleEvent.mjs';
 import { sleep } from '../lib/stats.mjs';
 import { ourServiceEnv } from './api.mjs';
@@ -66,6 +66,7 @@ export async function measureStreamFigure(ctx) {
     const server = await startServer({
       label: 'feed-service',
       script: serviceMain,
+      nodeArgs: profileArgs('service'),
       env: ourServiceEnv(ctx),
       probePath: '/events?limit=1',
     });

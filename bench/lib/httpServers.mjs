@@ -6,10 +6,11 @@ import { waitUntil } from './stats.mjs';
  * Starts a server process on a free port and waits until `probePath` answers 200 (or, with
  * probePath null, until the child reports ready). Returns the child and its base URL.
  */
-export async function startServer({ label, script, env = {}, probePath = '/' }) {
+export async function startServer({ label, script, env = {}, probePath = '/', nodeArgs = [] }) {
   const port = await freePort();
   const child = startNode(script, {
     label,
+    nodeArgs,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
   });
   const base = `http://127.0.0.1:${port}`;

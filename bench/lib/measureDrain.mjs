@@ -23,7 +23,11 @@ export async function measureDrain({ vhost, db, queueType, count, consumer, maxS
   await emptyFeedTable(db.pool);
   await resetTopology(vhost.url, queueType);
   await fillQueue(vhost.url, count);
-  const child = startNode(consumer.script, { env: consumer.env, label: consumer.label });
+  const child = startNode(consumer.script, {
+    env: consumer.env,
+    label: consumer.label,
+    nodeArgs: consumer.nodeArgs,
+  });
   const rss = sampleRss(child.pid);
   try {
     let exited = false;

@@ -38,3 +38,13 @@ export async function findOurParts() {
       typeof publisher.migrateOutbox === 'function',
   };
 }
+
+/**
+ * Node flags for one of our processes: with BENCH_PROFILE=worker (or service, or both,
+ * comma-separated) it runs under --cpu-prof and leaves its profile in bench/out/profiles, to
+ * open in Chrome DevTools or VS Code.
+ */
+export function profileArgs(part) {
+  const wanted = (process.env.BENCH_PROFILE ?? '').split(',');
+  return wanted.includes(part) ? ['--cpu-prof', `--cpu-prof-dir=${root}bench/out/profiles`] : [];
+}
