@@ -33,7 +33,7 @@ export interface LiveFeedOptions {
   logger: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
   /** Reconnect delays of the LISTEN connection. Default 250 ms growing to 10 s. */
   reconnect?: BackoffOptions;
-  /** Rows per catch-up read. Default 500. */
+  /** Rows per read, so per fan-out: a bounded burst for every client. Default 100. */
   batchSize?: number;
   /** A query on the LISTEN connection this often notices a dead socket. Default 15 s. */
   pingIntervalMs?: number;
@@ -64,7 +64,7 @@ export class PgLiveFeed implements LiveFeed {
   constructor(options: LiveFeedOptions) {
     this.options = {
       reconnect: { minMs: 250, maxMs: 10_000 },
-      batchSize: 500,
+      batchSize: 100,
       pingIntervalMs: 15_000,
       ...options,
     };
