@@ -1,0 +1,233 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { employeeRegistered, structuredMessage } from './harness/feedEvents.js';
+import { serviceAdminToken } from './harness/feedStack.js';
+import { PublishLedger } from './harness/ledger.js';
+import { runPlainLoad } from './harness/plainLoad.js';
+import { createPlainPublisher } from './harness/plainPublisher.js';
+import { withFeedStack } from './harness/scenario.js';
+import { expectNothingLostNothingTwice, settle } from './harness/settle.js';
+import { createSummary } from './harness/summary.js';
+
+const summary = createSummary('httpFuzz');
+afterAll(() => summary.print());
+
+const knownParams = ['limit', 'cursor', 'type', 'source', 'actor', 'subject', 'since', 'until'];
+
+/**
+ * Values that tend to break parsers: numbers at the edges, dates, unicode, control bytes, long
+ * text. NUL is left to its own test below: the service answers it with a 500 (a known bug).
+ */
+const nastyValue = fc
+  .oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.constantFrom(
+      '0',
+      '-1',
+      '1e3',
+      '100',
+      '101',
+      'NaN',
+      'Infinity',
+      '9'.repeat(40),
+      '1.5',
+      '0x10',
+      ' 5',
+      '2024-02-30T00:00:00Z',
+      '2024-01-01',
+      'not-a-date',
+      '9999-12-31T23:59:59Z',
+      '',
+      '%00',
+      '\u0000',
+      '../../etc/passwd',
+      "' or 1=1 --",
+      'czE',
+      'czEwMQ',
+      '!!!',
+      'a'.repeat(5000),
+      '__proto__',
+      'constructor',
+      '{"$ne":null}',
+      'employee.registered,,',
+      'a.b'.repeat(50),
+    ),
+    fc.integer().map(String),
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  )
+  .filter((value) => !value.includes('\u0000'));
+const param = fc.tuple(
+  fc.oneof(
+    fc.constantFrom(...knownParams),
+    fc.string({ maxLength: 12 }).filter((key) => !key.includes('\u0000')),
+  ),
+  nastyValue,
+);
+const query = fc.array(param, { maxLength: 6 }).map((pairs) => {
+  const params = new URLSearchParams();
+  for (const [key, value] of pairs) params.append(key, value);
+  return params.toString();
+});
+
+interface Answer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const contentType = response.headers.get('content-type') ?? '';
+  // A stream that opened is a valid answer: read no further.
+  if (contentType.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, contentType, body: '' };
+  }
+  return { status: response.status, contentType, body: await response.text() };
+}
+
+/** Never a 5xx; a 4xx is our JSON error shape; a 2xx of a list is a valid page. */
+function expectWellFormed(answer: Answer, what: string, page = false): void {
+  expect(answer.status, `${what}: ${answer.body.slice(0, 300)}`).toBeLessThan(500);
+  if (answer.status >= 400) {
+    expect(answer.contentType, what).toMatch(/^application\/json/);
+    const body = JSON.parse(answer.body) as { error?: { code?: unknown; message?: unknown } };
+    expect(body.error?.code, what).toMatch(/^FEED_API_[A-Z_]+$/);
+    expect(typeof body.error?.message, what).toBe('string');
+  } else if (page && answer.status === 200) {
+    const body = JSON.parse(answer.body) as { items?: unknown; nextCursor?: unknown };
+    expect(Array.isArray(body.items), what).toBe(true);
+    expect(body.nextCursor === null || typeof body.nextCursor === 'string', what).toBe(true);
+  }
+}
+
+describe('bad HTTP input against every endpoint', () => {
+  it('answers random queries, ids and bodies with a 4xx JSON error or a valid page, never a 500 or a crash', async () => {
+    await withFeedStack('e2e-http-fuzz', {}, async (stack) => {
+      await stack.startWorker();
+      const service = await stack.startService();
+      const ledger = new PublishLedger();
+      const publisher = createPlainPublisher(stack.amqpUrl);
+      try {
+        const events = Array.from({ length: 300 }, (_, i) =>
+          employeeRegistered('e2e.fuzz', `f-${i}`),
+        );
+        await runPlainLoad({ publisher, ledger, events, toMessage: (e) => structuredMessage(e) });
+        await settle(stack, service.url, ledger);
+        const base = service.url;
+        const admin = { authorization: `Bearer ${serviceAdminToken}` };
+
+        await fc.assert(
+          fc.asyncProperty(query, async (q) => {
+            expectWellFormed(await call(`${base}/events?${q}`), `GET /events?${q}`, true);
+          }),
+          { numRuns: 150 },
+        );
+        await fc.assert(
+          fc.asyncProperty(nastyValue, query, async (id, q) => {
+            const path = `/events/${encodeURIComponent(id)}?${q}`;
+            expectWellFormed(await call(`${base}${path}`), `GET ${path}`);
+          }),
+          { numRuns: 80 },
+        );
+        await fc.assert(
+          fc.asyncProperty(query, nastyValue, async (q, lastEventId) => {
+            const headers: Record<string, string> = {};
+            // Header values must be ByteStrings; others are the client's own error.
+            if (/^[\x20-\x7e]*$/.test(lastEventId)) headers['last-event-id'] = lastEventId;
+            expectWellFormed(
+              await call(`${base}/events/stream?${q}`, { headers }),
+              `GET /events/stream?${q} Last-Event-ID ${lastEventId}`,
+            );
+          }),
+          { numRuns: 60 },
+        );
+        await fc.assert(
+          fc.asyncProperty(nastyValue, fc.boolean(), async (id, authorized) => {
+            const path = `/events/${encodeURIComponent(id)}`;
+            // Only ids that cannot exist: the seeded events stay in the feed.
+            fc.pre(!id.startsWith('f-'));
+            expectWellFormed(
+              await call(`${base}${path}`, { method: 'DELETE', headers: authorized ? admin : {} }),
+              `DELETE ${path}`,
+            );
+          }),
+          { numRuns: 60 },
+        );
+        await fc.assert(
+          fc.asyncProperty(
+            fc
+              .oneof(fc.json(), fc.string(), fc.constant('{"subject":'), fc.constant('[]'))
+              .filter((body) => !body.includes('\u0000') && !body.includes('\\u0000')),
+            fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'),
+            fc.boolean(),
+            async (body, contentType, authorized) => {
+              // Erasing someone only touches events whose subject or actor is them; the
+              // seeded events have subjects emp-f-*, which fast-check's strings do not hit.
+              fc.pre(!body.includes('emp-f-'));
+              expectWellFormed(
+                await call(`${base}/admin/erasures`, {
+                  method: 'POST',
+                  body,
+                  headers: { 'content-type': contentType, ...(authorized ? admin : {}) },
+                }),
+                `POST /admin/erasures ${contentType} ${body.slice(0, 100)}`,
+              );
+            },
+          ),
+          { numRuns: 80 },
+        );
+
+        // Still alive, still right: the seeded events are all there, once each.
+        expect((await call(`${base}/readyz`)).status).toBe(200);
+        const { verdict } = await settle(stack, service.url, ledger);
+        summary.add(
+          expectNothingLostNothingTwice('http fuzz', verdict, await stack.duplicatesAbsorbed()),
+        );
+      } finally {
+        await publisher.close();
+      }
+    });
+  }, 120_000);
+
+  // Known bug in feed-service: a NUL character reaches PostgreSQL, which refuses it with
+  // SQLSTATE 22021, and the API answers 500 FEED_API_INTERNAL instead of a 4xx. This test
+  // lists the requests that do so; it is marked as failing until the service rejects or maps
+  // NUL, and then fails itself so the marker is removed.
+  it.fails(
+    'answers a NUL character in an id, a filter or a body with a 4xx (fails: 500 today)',
+    async () => {
+      await withFeedStack('e2e-http-nul', {}, async (stack) => {
+        const service = await stack.startService();
+        const base = service.url;
+        const admin = {
+          authorization: `Bearer ${serviceAdminToken}`,
+          'content-type': 'application/json',
+        };
+        const requests: Array<[string, string, RequestInit?]> = [
+          ['GET /events/%00', `${base}/events/%00`],
+          ['GET /events/x?source=%00', `${base}/events/x?source=%00`],
+          ['GET /events?source=%00', `${base}/events?source=%00`],
+          ['GET /events?actor=%00', `${base}/events?actor=%00`],
+          ['GET /events?subject=%00', `${base}/events?subject=%00`],
+          ['DELETE /events/%00', `${base}/events/%00`, { method: 'DELETE', headers: admin }],
+          [
+            'POST /admin/erasures NUL subject',
+            `${base}/admin/erasures`,
+            { method: 'POST', headers: admin, body: JSON.stringify({ subject: '\u0000' }) },
+          ],
+        ];
+        const serverErrors: string[] = [];
+        for (const [label, url, init] of requests) {
+          const answer = await call(url, init);
+          if (answer.status >= 500)
+            serverErrors.push(`${label} -> ${answer.status} ${answer.body}`);
+        }
+        console.log(`NUL requests answered with a 5xx:\n${serverErrors.join('\n')}`);
+        expect(serverErrors).toEqual([]);
+      });
+    },
+  );
+});
