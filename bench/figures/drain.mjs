@@ -55,9 +55,11 @@ export async function measureDrainFigure(ctx) {
     ctx.log(`drain ${queueType}: naive ${naive.rate.toFixed(0)}/s`);
     let ours = null;
     if (ctx.parts.worker) {
-      ours = await run(await ourWorker(ctx, queueType), sizes.drainCount);
+      ours = await run(await ourWorker(ctx, queueType), sizes.drainCount, 180);
+      if (!ours.complete)
+        throw new Error(`feed-worker stored ${ours.stored} of ${sizes.drainCount} events in 180 s`);
       if (ours.stored !== sizes.drainCount)
-        throw new Error(`feed-worker stored ${ours.stored} of ${sizes.drainCount} events`);
+        throw new Error(`feed-worker stored ${ours.stored} rows for ${sizes.drainCount} events`);
       ctx.log(`drain ${queueType}: feed-worker ${ours.rate.toFixed(0)}/s`);
     }
     ctx.drainRss[queueType] = { batched: batched.peakRss, ours: ours?.peakRss ?? null };

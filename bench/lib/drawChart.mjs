@@ -6,6 +6,9 @@ const escape = (text) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
   );
 
+/** The baseline's description under the figure's name, cut to the label column (full text in a tooltip). */
+const shorten = (text, max) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
 const colors = {
   ours: '#2f6fdf',
   baseline: '#9aa3ad',
@@ -48,7 +51,7 @@ export function drawChart(rows, { title, subtitle }) {
     const verdictColor = colors[row.verdict] ?? colors.other;
     parts.push(
       `<text x="16" y="${y + 13}">${escape(row.figure)}</text>`,
-      `<text x="16" y="${y + 29}" fill="${colors.other}" font-size="10">${escape(row.baselineName ?? '')}</text>`,
+      `<text x="16" y="${y + 29}" fill="${colors.other}" font-size="10"><title>${escape(row.baselineName ?? '')}</title>${escape(shorten(row.baselineName ?? '', 58))}</text>`,
       bar(row.ours, 2, colors.ours),
       bar(row.baseline, 18, colors.baseline),
       `<text x="${width - 16}" y="${y + 13}" text-anchor="end" font-weight="600">${escape(formatRatio(row.ratio))}</text>`,

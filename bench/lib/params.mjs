@@ -9,19 +9,21 @@ const full = {
   naiveMaxSeconds: 10,
   pacedRate: 5_000,
   pacedSeconds: 30,
-  saturationSeconds: 10,
+  saturationSeconds: 8,
   publishCount: 50_000,
   publishInFlight: 1_000,
   outboxCount: 20_000,
   tableRows: 1_000_000,
   deepOffset: 900_000,
   pageSize: 50,
-  apiSeconds: 10,
+  apiSeconds: 8,
   apiConnections: 50,
   sseClients: 1_000,
   streamSeconds: 10,
   streamRate: 20,
   memoryBacklog: 1_000_000,
+  /** The worker's RSS is sampled through at most this much of the backlog's drain. */
+  memoryDrainMaxSeconds: 150,
   outageSeconds: 10,
 };
 
@@ -40,6 +42,7 @@ const quick = {
   sseClients: 200,
   streamSeconds: 5,
   memoryBacklog: 30_000,
+  memoryDrainMaxSeconds: 30,
   outageSeconds: 4,
 };
 
