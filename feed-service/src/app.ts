@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
 import type { Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
+import type { EventPublisher } from './eventPublisher.js';
 import { HeadCache } from './headCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { createGuards } from './plugins/auth.js';
@@ -14,6 +15,7 @@ import { docsPlugin } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
+import { publishRoutes } from './routes/publish.js';
 import { streamRoutes } from './routes/stream.js';
 
 export interface AppDeps {
@@ -26,6 +28,11 @@ export interface AppDeps {
    * closes it with the app. One passed in belongs to the caller.
    */
   liveFeed?: LiveFeed;
+  /**
+   * Publishes POST /events to the broker (@feed/publisher). Default none: POST /events
+   * answers 503. One passed in belongs to the caller.
+   */
+  publisher?: EventPublisher;
   /** Serve the head of the feed from memory. Default true. */
   headCache?: boolean;
 }
@@ -49,6 +56,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are JSON only: a text/plain body gets a clear 415, not a confusing schema error.
+  app.removeContentTypeParser('text/plain');
 
   const ownLiveFeed = deps.liveFeed === undefined;
   const liveFeed =
@@ -76,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBufferedBytes: config.streamMaxBufferedBytes,
   });
 
+  await app.register(publishRoutes, { publisher: deps.publisher, guards });
   await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
 
   app.addHook('onClose', async () => {

@@ -1,3 +1,4 @@
+import { createFeedPublisher } from '@feed/publisher';
 import { createPool } from '@feed/store';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -19,7 +20,17 @@ async function main(): Promise<void> {
   const liveFeed = new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger });
   // Not awaited: with the database down the service still starts, and /readyz says why.
   void liveFeed.start();
-  const app = await buildApp({ config, pool, logger, liveFeed });
+  // Only an instance that accepts POST /events connects to the broker.
+  const publisher =
+    config.apiKeys.length === 0
+      ? undefined
+      : createFeedPublisher({
+          url: config.amqpUrls.join(','),
+          source: 'feed-service',
+          queueType: config.queueType,
+          logger: logger.child({ component: 'publisher' }),
+        });
+  const app = await buildApp({ config, pool, logger, liveFeed, publisher });
   await app.listen({ host: config.host, port: config.port });
 
   let closing = false;
@@ -32,10 +43,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }, shutdownTimeoutMs);
     deadline.unref();
-    // Stop accepting and end the streams (app.close), then the LISTEN client, then the pool.
+    // Stop accepting and end the streams (app.close), then the publisher (its confirms in
+    // flight), the LISTEN client and the pool.
     void (async () => {
       try {
         await app.close();
+        await publisher?.close();
         await liveFeed.close();
         await pool.end();
         logger.info('stopped');

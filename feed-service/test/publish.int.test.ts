@@ -1,0 +1,258 @@
+import amqp from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { FeedError, FeedErrorCode, topology, type FeedEvent } from '@feed/contracts';
+import { createFeedPublisher, type FeedPublisher } from '@feed/publisher';
+import { createPool, type Pool } from '@feed/store';
+import {
+  createTestDatabase,
+  createTestVhost,
+  waitFor,
+  type TestDatabase,
+  type TestVhost,
+} from '../../test-support/index.js';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { EventPublisher, PublishEventInput } from '../src/eventPublisher.js';
+import type { LiveFeed } from '../src/liveFeed.js';
+
+const apiKey = 'api-key-0123456789abcdef';
+const idleFeed: LiveFeed = {
+  listening: true,
+  lastSeq: '0',
+  subscribe: () => () => {},
+  onChange: () => () => {},
+  announceChange: async () => {},
+  close: async () => {},
+};
+
+let db: TestDatabase;
+let pool: Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('service-publish');
+  pool = createPool({ connectionString: db.url, max: 2 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+async function appWith(publisher: EventPublisher | undefined, env: Record<string, string> = {}) {
+  return buildApp({
+    config: loadConfig({ DATABASE_URL: db.url, SERVICE_API_KEYS: apiKey, ...env }),
+    pool,
+    liveFeed: idleFeed,
+    headCache: false,
+    publisher,
+  });
+}
+
+const registeredEvent = (name: string, id?: string) => ({
+  type: 'employee.registered',
+  ...(id === undefined ? {} : { id }),
+  source: 'hr-http',
+  data: { employeeId: `e-${name}`, name, team: 'Platform', position: 'Backend developer' },
+});
+
+describe('POST /events (recording publisher)', () => {
+  const calls: PublishEventInput[][] = [];
+  let failWith: FeedError | undefined;
+  const recording: EventPublisher = {
+    async publish(events) {
+      if (failWith !== undefined) throw failWith;
+      calls.push([...events]);
+      return events.map((e, i) => ({
+        specversion: '1.0',
+        id: e.id ?? `generated-${i}`,
+        source: e.source ?? 'feed-service',
+        type: e.type,
+        time: e.time ?? new Date().toISOString(),
+        data: e.data,
+      })) as FeedEvent[];
+    },
+    async close() {},
+  };
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await appWith(recording);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const post = (payload: unknown, headers: Record<string, string> = { 'x-api-key': apiKey }) =>
+    app.inject({ method: 'POST', url: '/events', headers, payload: payload as object });
+
+  it('publishes one event or an array and answers 202', async () => {
+    const one = await post(registeredEvent('Anna', 'a-1'));
+    expect(one.statusCode).toBe(202);
+    expect(one.json()).toEqual({
+      accepted: 1,
+      events: [{ source: 'hr-http', id: 'a-1', type: 'employee.registered' }],
+    });
+    const many = await post([registeredEvent('B'), { type: 'kudos.given', data: { to: 'x' } }], {
+      authorization: `Bearer ${apiKey}`,
+    });
+    expect(many.statusCode).toBe(202);
+    expect(many.json().accepted).toBe(2);
+    expect(calls.at(-1)!.map((e) => e.type)).toEqual(['employee.registered', 'kudos.given']);
+  });
+
+  it.each([
+    ['no type', { data: {} }, 400, 'FEED_API_INVALID_EVENT', 'body'],
+    ['a bad type', { type: 'not a type', data: {} }, 400, 'FEED_API_INVALID_EVENT', '/type'],
+    [
+      'an unknown field',
+      { type: 'a.b', data: {}, colour: 'red' },
+      400,
+      'FEED_API_INVALID_EVENT',
+      'body',
+    ],
+    ['a bad time', { type: 'a.b', data: {}, time: 'noon' }, 400, 'FEED_API_INVALID_EVENT', '/time'],
+    ['an empty array', [], 400, 'FEED_API_INVALID_EVENT', 'body'],
+    [
+      'catalogue data missing a field',
+      [registeredEvent('ok'), { type: 'employee.registered', data: { name: 'x' } }],
+      400,
+      'FEED_API_INVALID_EVENT',
+      '/1/data',
+    ],
+  ])('refuses %s', async (_label, payload, status, code, param) => {
+    const before = calls.length;
+    const response = await post(payload);
+    expect(response.statusCode).toBe(status);
+    expect(response.json().error).toMatchObject({ code, param });
+    expect(calls.length).toBe(before);
+  });
+
+  it('refuses bodies that are too large, not JSON, or of another media type', async () => {
+    const big = await post({ type: 'a.b', data: { text: 'x'.repeat(1024 * 1024 + 10) } });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('FEED_API_BODY_TOO_LARGE');
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+      payload: '{"type":',
+    });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error.code).toBe('FEED_API_BAD_BODY');
+    const text = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'x-api-key': apiKey, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    expect(text.statusCode).toBe(415);
+    expect(text.json().error.code).toBe('FEED_API_UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('needs an API key', async () => {
+    const missing = await post(registeredEvent('x'), {});
+    expect(missing.statusCode).toBe(401);
+    expect(missing.json().error.code).toBe('FEED_API_AUTH_MISSING');
+    const wrong = await post(registeredEvent('x'), { 'x-api-key': 'wrong-key-0123456789abc' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json().error.code).toBe('FEED_API_AUTH_INVALID');
+    const off = await buildApp({
+      config: loadConfig({ DATABASE_URL: db.url }),
+      pool,
+      liveFeed: idleFeed,
+      headCache: false,
+      publisher: recording,
+    });
+    try {
+      const refused = await off.inject({
+        method: 'POST',
+        url: '/events',
+        payload: registeredEvent('x'),
+      });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('FEED_API_AUTH_DISABLED');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('answers 503 with a code when the broker does not confirm, or no publisher is set up', async () => {
+    failWith = new FeedError(FeedErrorCode.PublishTimeout, 'no confirm within 10000 ms');
+    try {
+      const response = await post(registeredEvent('late'));
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json().error.code).toBe('FEED_API_BROKER_UNAVAILABLE');
+    } finally {
+      failWith = undefined;
+    }
+    const without = await appWith(undefined);
+    try {
+      const response = await without.inject({
+        method: 'POST',
+        url: '/events',
+        headers: { 'x-api-key': apiKey },
+        payload: registeredEvent('x'),
+      });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().error.code).toBe('FEED_API_PUBLISH_UNAVAILABLE');
+    } finally {
+      await without.close();
+    }
+  });
+});
+
+describe('POST /events (real publisher and broker)', () => {
+  let vhost: TestVhost;
+  let publisher: FeedPublisher;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('service-publish');
+    publisher = createFeedPublisher({
+      url: vhost.url,
+      source: 'feed-service',
+      queueType: 'classic',
+    });
+    app = await appWith(publisher);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await publisher?.close();
+    await vhost?.drop();
+  });
+
+  it('lands each event in feed.events as a persistent, confirmed message', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'x-api-key': apiKey },
+      payload: [registeredEvent('Anna', 'http-1'), { type: 'kudos.given', data: { to: 'Oleg' } }],
+    });
+    expect(response.statusCode, response.body).toBe(202);
+    const [first, second] = response.json().events;
+    expect(first).toEqual({ source: 'hr-http', id: 'http-1', type: 'employee.registered' });
+    expect(second).toMatchObject({ source: 'feed-service', type: 'kudos.given' });
+
+    const connection = await amqp.connect(vhost.url);
+    try {
+      const channel = await connection.createChannel();
+      const messages: amqp.GetMessage[] = [];
+      await waitFor('both messages in the queue', async () => {
+        const message = await channel.get(topology.queue, { noAck: true });
+        if (message !== false) messages.push(message);
+        return messages.length === 2;
+      });
+      const bodies = messages.map((m) => JSON.parse(m.content.toString()));
+      expect(bodies.map((b) => [b.source, b.id, b.type])).toEqual([
+        ['hr-http', 'http-1', 'employee.registered'],
+        ['feed-service', second.id, 'kudos.given'],
+      ]);
+      expect(bodies[0].data).toMatchObject({ name: 'Anna' });
+      expect(messages.every((m) => m.properties.deliveryMode === 2)).toBe(true);
+      expect(await channel.get(topology.queue)).toBe(false);
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+  });
+});
