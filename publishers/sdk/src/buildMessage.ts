@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FeedError, FeedErrorCode, parseMessage, type FeedEvent } from '@feed/contracts';
+import { fastCheckedEvent } from './fastCheck.js';
 
 /** What a caller hands to `publish` or `enqueue`: the CloudEvent attributes it cares about. */
 export interface PublishInput {
@@ -42,8 +43,9 @@ export interface BuildDefaults {
 }
 
 /**
- * Builds the message for one event and checks it with the very parser the worker runs, so an
- * event the feed would park fails here, in the caller, with the same reason.
+ * Builds the message for one event and checks it as the worker will (its own parser decides
+ * every case the fast check does not clear), so an event the feed would park fails here, in
+ * the caller, with the same reason.
  */
 export function buildMessage(
   input: PublishInput,
@@ -76,9 +78,7 @@ export function buildMessage(
   } catch (error) {
     throw invalid(`${at} is not serializable to JSON: ${(error as Error).message}`, error);
   }
-  const parsed = parseMessage(body, { contentType: 'application/cloudevents+json' });
-  if (!parsed.ok) throw invalid(`${at} is invalid (${parsed.code}): ${parsed.reason}`);
-  const event = parsed.events[0]!;
+  const event = fastCheckedEvent(candidate, body.byteLength) ?? parsedEvent(body, at);
   return {
     event,
     routingKey: event.type,
@@ -105,6 +105,13 @@ export function buildMessages(
     return input.map((item, index) => buildMessage(item, defaults, index));
   }
   return [buildMessage(input as PublishInput, defaults)];
+}
+
+/** The worker's own parser: the final word, and the wording of every rejection. */
+function parsedEvent(body: Buffer, at: string): FeedEvent {
+  const parsed = parseMessage(body, { contentType: 'application/cloudevents+json' });
+  if (!parsed.ok) throw invalid(`${at} is invalid (${parsed.code}): ${parsed.reason}`);
+  return parsed.events[0]!;
 }
 
 function timeOf(date: Date, at: string): string {

@@ -83,7 +83,8 @@ interface Pending {
   sentOn: ChannelSession | undefined;
   /** Set by a basic.return: the broker routed it nowhere; its confirm follows. */
   returned: string | undefined;
-  timer: NodeJS.Timeout;
+  /** Date.now() past which it rejects with FEED_PUBLISH_TIMEOUT. */
+  deadline: number;
   resolve(): void;
   reject(error: FeedError): void;
 }
@@ -105,6 +106,9 @@ class Publisher extends EventEmitter implements FeedPublisher {
   private session: ChannelSession | undefined;
   private connection: ChannelModel | undefined;
   private seq = 0;
+  /** Unsettled publishes in publish order, which is also the order of their deadlines. */
+  private readonly timeline = new Map<number, Pending>();
+  private timeoutTimer: NodeJS.Timeout | undefined;
   private unsettled = 0;
   /** Timed out while in flight: still referenced until the channel answers or closes. */
   private staleInFlight = 0;
@@ -162,9 +166,21 @@ class Publisher extends EventEmitter implements FeedPublisher {
           `wait for the broker (${this.describeCondition()}); refused ${count} more`,
       );
     const messages = buildMessages(events, { source: this.options.source });
-    const sends = messages.map((message) => this.enqueue(message));
+    if (messages.length === 1) {
+      const message = messages[0]!;
+      const sent = new Promise<FeedEvent[]>((resolve, reject) =>
+        this.enqueue(message, () => resolve([message.event]), reject),
+      );
+      this.pump();
+      return sent;
+    }
+    const sends = messages.map(
+      (message) =>
+        new Promise<FeedEvent>((resolve, reject) =>
+          this.enqueue(message, () => resolve(message.event), reject),
+        ),
+    );
     this.pump();
-    if (sends.length === 1) return sends[0]!.then((event) => [event]);
     return Promise.allSettled(sends).then((results) => {
       if (results.every((result) => result.status === 'fulfilled'))
         return results.map((result) => (result as PromiseFulfilledResult<FeedEvent>).value);
@@ -172,22 +188,48 @@ class Publisher extends EventEmitter implements FeedPublisher {
     });
   }
 
-  private enqueue(message: FeedMessage): Promise<FeedEvent> {
-    return new Promise<FeedEvent>((resolve, reject) => {
-      const pending: Pending = {
-        seq: ++this.seq,
-        message,
-        settled: false,
-        sentOn: undefined,
-        returned: undefined,
-        timer: setTimeout(() => this.onTimeout(pending), this.options.publishTimeoutMs),
-        resolve: () => resolve(message.event),
-        reject,
-      };
-      this.unsettled += 1;
-      this.counters.published += 1;
-      this.waiting.push(pending);
-    });
+  private enqueue(
+    message: FeedMessage,
+    resolve: () => void,
+    reject: (error: FeedError) => void,
+  ): void {
+    const pending: Pending = {
+      seq: ++this.seq,
+      message,
+      settled: false,
+      sentOn: undefined,
+      returned: undefined,
+      deadline: Date.now() + this.options.publishTimeoutMs,
+      resolve,
+      reject,
+    };
+    this.unsettled += 1;
+    this.counters.published += 1;
+    this.waiting.push(pending);
+    this.timeline.set(pending.seq, pending);
+    this.armTimeout();
+  }
+
+  /**
+   * One timer for all publishes, not one each: every publish gets the same timeout, so the
+   * oldest unsettled one always expires first, and the timer waits for just that one.
+   */
+  private armTimeout(): void {
+    if (this.timeoutTimer !== undefined) return;
+    const oldest = this.timeline.values().next().value;
+    if (oldest === undefined) return;
+    this.timeoutTimer = setTimeout(
+      () => {
+        this.timeoutTimer = undefined;
+        const now = Date.now();
+        for (const pending of this.timeline.values()) {
+          if (pending.deadline > now) break;
+          this.onTimeout(pending);
+        }
+        this.armTimeout();
+      },
+      Math.max(oldest.deadline - Date.now(), 0) + 1,
+    );
   }
 
   /** Sends what waits, in order, until amqplib's buffer asks to wait for 'drain'. */
@@ -306,7 +348,7 @@ class Publisher extends EventEmitter implements FeedPublisher {
 
   private settle(pending: Pending, error?: FeedError): void {
     pending.settled = true;
-    clearTimeout(pending.timer);
+    this.timeline.delete(pending.seq);
     this.unsettled -= 1;
     if (error === undefined) {
       this.counters.confirmed += 1;
@@ -526,6 +568,8 @@ class Publisher extends EventEmitter implements FeedPublisher {
         ),
       );
     this.stopping = true;
+    clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = undefined;
     this.wake?.();
     const connection = this.connection;
     const remaining = Math.max(deadline - Date.now(), 1000);
