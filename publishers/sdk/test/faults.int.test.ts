@@ -165,6 +165,37 @@ describe('publisher under broker faults', () => {
     expect(confirmed).toEqual([...confirmed].sort());
   });
 
+  it('a frozen broker (no bytes, sockets open) is noticed by heartbeats; publishes go out after', async () => {
+    proxy = await createTcpProxy(5672);
+    reader = await readQueue(vhost.url);
+    const p = createFeedPublisher({
+      url: proxied(proxy, vhost),
+      source: 'sdk-faults',
+      heartbeatS: 1,
+      connectTimeoutMs: 1000,
+      publishTimeoutMs: 60_000,
+      reconnectMinMs: 20,
+      reconnectMaxMs: 200,
+    });
+    publisher = p;
+    await p.publish({ ...event(0), id: 'before' });
+    proxy.freeze();
+    const during = Array.from({ length: 20 }, (_, i) =>
+      p.publish({ ...event(i), id: `frozen-${i}` }),
+    );
+    await waitFor('the dead connection noticed', () => p.state === 'connecting', {
+      timeout: 15_000,
+    });
+    proxy.thaw();
+    const confirmed = (await Promise.all(during)).flat().map((e) => e.id);
+    await waitFor('every frozen-time publish in the queue', () => {
+      const seen = new Set(reader!.ids());
+      return confirmed.every((id) => seen.has(id));
+    });
+    expect(p.stats()).toMatchObject({ confirmed: 21, rejected: 0 });
+    expect(p.stats().reconnects).toBeGreaterThanOrEqual(1);
+  });
+
   it('a queue declared with other arguments rejects clearly and stops, instead of looping', async () => {
     const other = await createTestVhost('sdk-mismatch');
     try {
