@@ -10,7 +10,7 @@ import { figureRow } from './lib/figureRow.mjs';
 import { describeMachine } from './lib/machine.mjs';
 import { findOurParts } from './lib/ourParts.mjs';
 import { parseParams } from './lib/params.mjs';
-import { formatTable } from './lib/printTable.mjs';
+import { formatMarkdown, formatTable } from './lib/printTable.mjs';
 import { measureDrainFigure } from './figures/drain.mjs';
 import { measureEndToEndFigure } from './figures/endToEnd.mjs';
 import { measurePublisherFigure } from './figures/publisher.mjs';
@@ -75,7 +75,11 @@ try {
       subtitle: `${date.slice(0, 10)} · ${machine.cpus} × ${machine.cpuModel} · ${machine.memoryGiB} GiB · node ${machine.node} · PostgreSQL ${machine.postgres} · RabbitMQ ${machine.rabbitmq}`,
     }),
   );
-  console.log(`wrote ${params.out}/results.json and ${params.out}/results.svg (${seconds} s)`);
+  writeFileSync(
+    `${params.out}/results.md`,
+    `Measured ${date} (${params.mode}, ${seconds} s) on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, PostgreSQL ${machine.postgres}, RabbitMQ ${machine.rabbitmq}; load average at start ${machine.loadAverageAtStart.join(' ')}.\n\n${formatMarkdown(rows)}\n`,
+  );
+  console.log(`wrote results.json, results.svg and results.md in ${params.out} (${seconds} s)`);
   if (rows.some((row) => row.figure.endsWith(': failed'))) process.exitCode = 1;
 } catch (error) {
   console.error(`bench: ${error.stack ?? error}`);

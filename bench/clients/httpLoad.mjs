@@ -1,15 +1,35 @@
-// autocannon in a process of its own (it needs most of a core), against one URL: a short
-// warm-up, then the measured run. Reports requests per second, latency percentiles (ms) and
-// the count of responses that were not 2xx.
+// autocannon in a process of its own (it needs most of a core), against one URL: a warm-up,
+// then the measured run. With PATH (containing {seq} or {cursor}) and SEQ_MIN/SEQ_MAX, each
+// request asks for a page at a random position in that range, so what is measured is the
+// database path at that depth, not a cache answering the same URL again. Reports requests per
+// second, latency percentiles (ms) and the count of responses that were not 2xx.
 import autocannon from 'autocannon';
+import { encodeCursor } from '@feed/store';
 import { report } from '../lib/child.mjs';
 
 const url = process.env.URL;
 const connections = Number(process.env.CONNECTIONS ?? 50);
 const duration = Number(process.env.DURATION ?? 10);
+const warmup = Number(process.env.WARMUP ?? 1);
+const template = process.env.PATH_TEMPLATE;
+const seqMin = Number(process.env.SEQ_MIN);
+const seqMax = Number(process.env.SEQ_MAX);
 
-await autocannon({ url, connections, duration: 1 });
-const result = await autocannon({ url, connections, duration });
+const requests = template
+  ? [
+      {
+        method: 'GET',
+        setupRequest(request) {
+          const seq = String(seqMin + Math.floor(Math.random() * (seqMax - seqMin + 1)));
+          request.path = template.replace('{seq}', seq).replace('{cursor}', encodeCursor(seq));
+          return request;
+        },
+      },
+    ]
+  : undefined;
+
+await autocannon({ url, connections, duration: warmup, requests });
+const result = await autocannon({ url, connections, duration, requests });
 report({
   result: true,
   rps: result.requests.average,

@@ -33,3 +33,29 @@ export function formatTable(rows) {
   }
   return out.join('\n');
 }
+
+/** The same rows as a Markdown table, for the README. */
+export function formatMarkdown(rows) {
+  const cell = (text) => String(text).replace(/\|/g, '\\|');
+  const out = [
+    '| figure | ours | baseline | unit | ratio | target | verdict | baseline measured |',
+    '|---|--:|--:|---|--:|---|---|---|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${[
+        r.figure,
+        formatNumber(r.ours),
+        formatNumber(r.baseline),
+        r.unit,
+        formatRatio(r.ratio),
+        r.target ?? '',
+        r.verdict,
+        [r.baselineName, r.note].filter(Boolean).join('; '),
+      ]
+        .map(cell)
+        .join(' | ')} |`,
+    );
+  }
+  return out.join('\n');
+}
