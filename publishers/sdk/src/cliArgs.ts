@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { PublishInput } from './buildMessage.js';
+import { buildMessages, type PublishInput } from './buildMessage.js';
 
 export interface CliOptions {
   url: string;
@@ -83,12 +83,20 @@ export function parseCliArgs(
     events = [{ type: values.type, data: parseJson('--data', values.data) }];
   }
 
+  const source = values.source ?? 'feed-cli';
+  // Checked before connecting: a bad event stops the run before anything is sent.
+  try {
+    buildMessages(events, { source });
+  } catch (error) {
+    throw new CliUsageError((error as Error).message);
+  }
+
   const queueType = values['queue-type'] ?? env.FEED_QUEUE_TYPE ?? 'quorum';
   if (queueType !== 'quorum' && queueType !== 'classic')
     throw new CliUsageError(`--queue-type must be quorum or classic, got '${queueType}'`);
   return {
     url: values.url ?? (env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672'),
-    source: values.source ?? 'feed-cli',
+    source,
     events,
     count: positive('--count', values.count, 1),
     rate: values.rate === undefined ? undefined : positive('--rate', values.rate, 0),

@@ -1,6 +1,6 @@
 import { isFeedError } from '@feed/contracts';
-import { buildMessages, type PublishInput } from './buildMessage.js';
-import { CliUsageError, type CliOptions } from './cliArgs.js';
+import type { PublishInput } from './buildMessage.js';
+import type { CliOptions } from './cliArgs.js';
 import type { FeedPublisher } from './publisher.js';
 
 export interface CliSummary {
@@ -31,12 +31,6 @@ export async function runCli(
   publisher: Pick<FeedPublisher, 'publish'>,
   io: CliIo,
 ): Promise<CliSummary> {
-  // Validated once up front: a bad event stops the run before anything is sent.
-  try {
-    buildMessages(options.events, { source: options.source });
-  } catch (error) {
-    throw new CliUsageError((error as Error).message);
-  }
   const total = options.count * options.events.length;
   const start = io.now();
   let published = 0;

@@ -15,10 +15,12 @@ const parse = (args: string[], env: Record<string, string> = {}) => parseCliArgs
 
 describe('parseCliArgs', () => {
   it('reads one event from --type and --data, with defaults', () => {
-    expect(parse(['--type', 'employee.registered', '--data', '{"employeeId":"e1"}'])).toEqual({
+    expect(
+      parse(['--type', 'department.renamed', '--data', '{"departmentId":"d","from":"a","to":"b"}']),
+    ).toEqual({
       url: 'amqp://guest:guest@127.0.0.1:5672',
       source: 'feed-cli',
-      events: [{ type: 'employee.registered', data: { employeeId: 'e1' } }],
+      events: [{ type: 'department.renamed', data: { departmentId: 'd', from: 'a', to: 'b' } }],
       count: 1,
       rate: undefined,
       inFlight: 1000,
@@ -78,6 +80,7 @@ describe('parseCliArgs', () => {
     [['--file', 'events.ndjson'], 'events.ndjson: event 1 has no type (or give --type)'],
     [['--file', 'bad.ndjson'], /^bad.ndjson line 2 is not JSON/],
     [['--bogus'], /Unknown option '--bogus'/],
+    [['--type', 'employee.registered', '--data', '{}'], /^event 0 is invalid \(FEED_ERR_SCHEMA\)/],
   ])('refuses %j', (args, message) => {
     expect(() => parse(args)).toThrow(message);
   });
