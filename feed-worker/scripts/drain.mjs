@@ -5,6 +5,7 @@
 // and the database it creates are removed at the end.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { declareTopology, topology } from '@feed/contracts';
