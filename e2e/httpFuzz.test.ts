@@ -127,6 +127,7 @@ describe('bad HTTP input against every endpoint', () => {
         );
         await fc.assert(
           fc.asyncProperty(nastyValue, query, async (id, q) => {
+            fc.pre(encodeURIComponent(id).length <= 100); // longer: the pinned bug below
             const path = `/events/${encodeURIComponent(id)}?${q}`;
             expectWellFormed(await call(`${base}${path}`), `GET ${path}`);
           }),
@@ -146,6 +147,7 @@ describe('bad HTTP input against every endpoint', () => {
         );
         await fc.assert(
           fc.asyncProperty(nastyValue, fc.boolean(), async (id, authorized) => {
+            fc.pre(encodeURIComponent(id).length <= 100); // longer: the pinned bug below
             const path = `/events/${encodeURIComponent(id)}`;
             // Only ids that cannot exist: the seeded events stay in the feed.
             fc.pre(!id.startsWith('f-'));
@@ -227,6 +229,22 @@ describe('bad HTTP input against every endpoint', () => {
         }
         console.log(`NUL requests answered with a 5xx:\n${serverErrors.join('\n')}`);
         expect(serverErrors).toEqual([]);
+      });
+    },
+  );
+
+  // Known bug in feed-service: a path parameter longer than Fastify's maxParamLength (100)
+  // is answered 414 in Fastify's own shape ({"error":"Bad Request","code":
+  // "FST_ERR_MAX_PARAM_LENGTH",...}, echoing the whole path), not the API's error shape.
+  // Marked as failing until the service answers it with a FEED_API_ code.
+  it.fails(
+    'answers an over-long id with the API error shape (fails: Fastify shape today)',
+    async () => {
+      await withFeedStack('e2e-http-long-id', {}, async (stack) => {
+        const service = await stack.startService();
+        const answer = await call(`${service.url}/events/${'a'.repeat(5000)}`);
+        console.log(`GET /events/a{5000} -> ${answer.status} ${answer.body.slice(0, 120)}`);
+        expectWellFormed(answer, 'GET /events/a{5000}');
       });
     },
   );

@@ -41,6 +41,12 @@ export interface StartOptions {
 
 const keptLines = 4000;
 
+/** Every process started and still running: killed if the test process itself goes away. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * Starts one of the feed's processes the way it is deployed (`node <pkg>/dist/main.js`), with
  * only the environment it is given (plus PATH/HOME), and keeps its logs: the last lines in
@@ -62,6 +68,7 @@ export function startFeedProcess(options: StartOptions): FeedProcess {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   const lines: string[] = [];
   let exit: ProcessExit | null = null;
   let expected = false;
@@ -84,6 +91,7 @@ export function startFeedProcess(options: StartOptions): FeedProcess {
 
   const exited = new Promise<ProcessExit>((resolve) => {
     child.on('exit', (code, signal) => {
+      running.delete(child);
       exit = { code, signal };
       file.end();
       if (!expected) options.onUnexpectedExit(handle, exit);

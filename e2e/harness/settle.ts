@@ -5,7 +5,7 @@ import { waitFor } from '../../test-support/index.js';
 import { readDeadLetters, queueDepth, type DeadLetter } from './deadLetters.js';
 import { readAllEvents, type ApiEvent } from './feedApi.js';
 import type { FeedStack } from './feedStack.js';
-import type { PublishLedger } from './ledger.js';
+import { eventKey, type PublishLedger } from './ledger.js';
 import type { ScenarioRow } from './summary.js';
 import { judgeDelivery, type Verdict } from './verdict.js';
 
@@ -73,7 +73,19 @@ export async function settle(
     throw new Error(`${(error as Error).message} (${status})\n${crashReport(stack)}`);
   });
   stack.assertNoCrash();
-  const events = await readAllEvents(serviceUrl);
+  // The service answers the head of the feed from memory, refreshed on each NOTIFY: right
+  // after the last commit it may lag. Read until the API shows every confirmed event or the
+  // deadline passes; whatever is still missing then is reported as lost.
+  let events: ApiEvent[] = [];
+  await waitFor(
+    'GET /events to show every confirmed event',
+    async () => {
+      events = await readAllEvents(serviceUrl);
+      const shown = new Set(events.map((e) => eventKey(e.source, e.id)));
+      return [...ledger.confirmedKeys()].every((key) => shown.has(key));
+    },
+    { timeout: 15_000, interval: 250 },
+  ).catch(() => undefined);
   const dead = await readDeadLetters(stack.vhost.url);
   const verdict = judgeDelivery({
     confirmed: ledger.confirmedKeys(),
