@@ -5,6 +5,7 @@ import type { Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import type { EventPublisher } from './eventPublisher.js';
 import { HeadCache } from './headCache.js';
+import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { createGuards } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
@@ -33,7 +34,7 @@ export interface AppDeps {
    * answers 503. One passed in belongs to the caller.
    */
   publisher?: EventPublisher;
-  /** Serve the head of the feed from memory. Default true. */
+  /** Serve the head of the feed, and pages read since the last change, from memory. Default true. */
   headCache?: boolean;
 }
 
@@ -67,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (ownLiveFeed) void (liveFeed as PgLiveFeed).start();
   const headCache = deps.headCache === false ? undefined : new HeadCache(pool, liveFeed, app.log);
   void headCache?.refresh();
+  const pageCache = deps.headCache === false ? undefined : new PageCache(liveFeed);
   const metrics = new ServiceMetrics();
   const guards = createGuards(config);
 
@@ -76,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(docsPlugin);
   await app.register(healthRoutes, { pool, liveFeed });
   await app.register(pageRoutes);
-  await app.register(eventsRoutes, { pool, headCache, guards, metrics });
+  await app.register(eventsRoutes, { pool, headCache, pageCache, guards, metrics });
   await app.register(streamRoutes, {
     pool,
     liveFeed,
@@ -91,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onClose', async () => {
     headCache?.close();
+    pageCache?.close();
     if (ownLiveFeed) await liveFeed.close();
   });
   return app;

@@ -40,6 +40,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly pageHits = new Counter({
+    name: 'feed_page_cache_hits_total',
+    help: 'Filtered or deeper pages served from memory (or a read shared with another request).',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -11,6 +11,7 @@ import {
   type SerializedBody,
 } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
+import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
 import {
@@ -25,6 +26,7 @@ import {
 export interface EventsRoutesOptions {
   pool: Queryable;
   headCache: HeadCache | undefined;
+  pageCache: PageCache | undefined;
   guards: Guards;
   metrics: ServiceMetrics;
 }
@@ -39,7 +41,7 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, value: Serialize
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { pool, headCache, guards, metrics },
+  { pool, headCache, pageCache, guards, metrics },
 ) => {
   app.get(
     '/events',
@@ -60,11 +62,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       const before = cursor === undefined ? undefined : cursorSeq('cursor', cursor);
       let page = before === undefined && isEmptyFilter(filter) ? headCache?.page(limit) : undefined;
       if (page !== undefined) metrics.headHits.inc();
-      else
-        page = serializePage(
-          await listEvents(pool, { ...filter, before, limit: limit + 1 }),
-          limit,
-        );
+      else {
+        const read = async () =>
+          serializePage(await listEvents(pool, { ...filter, before, limit: limit + 1 }), limit);
+        if (pageCache === undefined) page = await read();
+        else {
+          const cached = pageCache.get(JSON.stringify([limit, before, filter]), read);
+          if (cached.hit) metrics.pageHits.inc();
+          page = await cached.page;
+        }
+      }
       if (page.nextCursor !== null) {
         const next = filterSearchParams(filter);
         next.set('limit', String(limit));
