@@ -3,6 +3,8 @@ import { waitFor } from '../test-support/index.js';
 import { faultsDuringLoad, holdFor } from './harness/faultLoop.js';
 import { eventKey, PublishLedger } from './harness/ledger.js';
 import { createLoadMix } from './harness/loadMix.js';
+import { registrarSource } from './harness/feedStack.js';
+import { committedEventIds, registerEmployees } from './harness/registrarLoad.js';
 import { withFeedStack } from './harness/scenario.js';
 import { expectNothingLostNothingTwice, settle } from './harness/settle.js';
 import { connectStream } from './harness/streamClient.js';
@@ -13,10 +15,11 @@ afterAll(() => summary.print());
 
 describe('broker connections fail during load', () => {
   it('cut every AMQP connection (workers, publishers) again and again: nothing lost, nothing twice, streams complete', async () => {
-    await withFeedStack('e2e-amqp-cuts', {}, async (stack) => {
+    await withFeedStack('e2e-amqp-cuts', { outboxDatabase: true }, async (stack) => {
       await stack.startWorker();
       await stack.startWorker();
       const service = await stack.startService();
+      const registrar = await stack.startRegistrar();
       const streams = [
         connectStream(`${service.url}/events/stream`),
         connectStream(`${service.url}/events/stream`),
@@ -27,8 +30,15 @@ describe('broker connections fail during load', () => {
         const cuts = faultsDuringLoad(ledger, [300, 700, 1100, 1500, 1900, 2300], () =>
           stack.amqpProxy.cut(),
         );
-        await load.run('cut', 1500);
+        // The registrar's outbox relay publishes through the same proxy: its connection is cut too.
+        const [acknowledged] = await Promise.all([
+          registerEmployees(registrar.url, 300),
+          load.run('cut', 1500),
+        ]);
         expect(await cuts.done()).toBe(6);
+        const committed = await committedEventIds(stack.outbox!.url);
+        expect(acknowledged.filter((id) => !committed.includes(id))).toEqual([]);
+        for (const id of committed) ledger.confirm(registrarSource, id);
 
         const { verdict, events } = await settle(stack, service.url, ledger);
         const stored = events.map((e) => eventKey(e.source, e.id));
@@ -42,7 +52,7 @@ describe('broker connections fail during load', () => {
         }
         summary.add(
           expectNothingLostNothingTwice(
-            'amqp connections cut x6',
+            'amqp cut x6 (workers, SDK, plain, relay)',
             verdict,
             await stack.duplicatesAbsorbed(),
           ),

@@ -33,6 +33,8 @@ export interface FeedStackOptions {
   workerEnv?: Record<string, string>;
 }
 
+/** The `source` of the registrar's events. */
+export const registrarSource = 'e2e.registrar';
 export const serviceAdminToken = 'e2e-admin-token-0123456789';
 export const serviceApiKey = 'e2e-api-key-0123456789';
 
@@ -192,10 +194,12 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
 
     async startRegistrar(env: Record<string, string> = {}) {
       if (outboxUrl === null) throw new Error('createFeedStack: outboxDatabase not requested');
-      const port = await freePort();
+      // A restarted registrar may take its predecessor's port, so its clients find it again.
+      const port = env.REGISTRAR_PORT === undefined ? await freePort() : Number(env.REGISTRAR_PORT);
       const process = start('registrar', 'publishers/registrar/dist/main.js', {
         REGISTRAR_PORT: String(port),
         REGISTRAR_DATABASE_URL: outboxUrl,
+        REGISTRAR_SOURCE: registrarSource,
         AMQP_URL: amqpUrl,
         ...env,
       });
