@@ -59,7 +59,8 @@ const schema = {
     WORKER_RECONNECT_MIN_MS: int(0, 600_000, 250),
     WORKER_RECONNECT_MAX_MS: int(1, 3_600_000, 30_000),
     WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
-    WORKER_DB_POOL_MAX: int(2, 100, 4),
+    // Two batches in flight, plus the readiness check.
+    WORKER_DB_POOL_MAX: int(3, 100, 4),
   },
 } as const;
 

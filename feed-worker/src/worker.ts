@@ -90,7 +90,8 @@ export async function startWorker(
   let fatal: unknown;
   let sessions = 0;
   let batches = 0;
-  let busy = false;
+  let busy = 0;
+  const pipelineDepth = 2;
   let connectAttempts = 0;
 
   const health = await startHealthServer({
@@ -137,29 +138,46 @@ export async function startWorker(
     updateReady();
   }
 
+  /**
+   * Two batches in flight: while one commits, the next is parsed, gets its connection and
+   * waits for the insert lock, so the database never idles between batches. Acks stay in
+   * delivery order: a batch acks only after the batch before it finished.
+   */
   async function processLoop(): Promise<void> {
+    const inFlight: Array<Promise<void>> = [];
+    let previous: Promise<void> = Promise.resolve();
     for (;;) {
+      if (inFlight.length >= pipelineDepth) await inFlight.shift();
       const batch = await batcher.next();
       if (batch.length === 0) {
-        if (stopping) return;
+        if (stopping) {
+          await Promise.all(inFlight);
+          return;
+        }
         continue;
       }
-      busy = true;
-      try {
-        await handleBatch(batch);
-      } catch (error) {
-        // Not expected: close the sessions concerned so their messages are redelivered
-        // rather than held unacked.
-        logger.error({ err: error }, 'batch failed unexpectedly; its messages will be redelivered');
-        for (const session of new Set(batch.map((d) => d.session))) session.end('batch failed');
-      } finally {
-        busy = false;
-      }
-      batches += 1;
+      busy += 1;
+      const prior = previous;
+      const run = handleBatch(batch, prior)
+        .catch((error: unknown) => {
+          // Not expected: close the sessions concerned so their messages are redelivered
+          // rather than held unacked.
+          logger.error(
+            { err: error },
+            'batch failed unexpectedly; its messages will be redelivered',
+          );
+          for (const session of new Set(batch.map((d) => d.session))) session.end('batch failed');
+        })
+        .finally(() => {
+          busy -= 1;
+          batches += 1;
+        });
+      previous = run;
+      inFlight.push(run);
     }
   }
 
-  async function handleBatch(batch: Delivery[]): Promise<void> {
+  async function handleBatch(batch: Delivery[], prior: Promise<void>): Promise<void> {
     const stopTimer = metrics.batchSeconds.startTimer();
     const live = batch.filter((delivery) => delivery.session.open);
     metrics.batchSize.observe(live.length);
@@ -205,9 +223,11 @@ export async function startWorker(
       return;
     }
 
-    // Ack only after the commit (and the confirmed parks) that hold the messages. Batches
-    // finish in delivery order, so acking the last tag of each channel with `multiple`
-    // covers exactly the messages that are done.
+    // Ack only after the commit (and the confirmed parks) that hold the messages, and after
+    // the batch before this one is done: then acking the last tag of each channel with
+    // `multiple` covers exactly messages that are done. (A batch given up leaves its
+    // session closed or the deadline passed, so no later ack of that channel is sent.)
+    await prior;
     const lastOfSession = new Map<Session, Delivery>();
     const counts = new Map<Session, number>();
     for (const delivery of live) {
@@ -345,7 +365,7 @@ export async function startWorker(
     httpPort: health.port,
     done,
     metrics,
-    stats: () => ({ sessions, batches, buffered: batcher.size, busy }),
+    stats: () => ({ sessions, batches, buffered: batcher.size, busy: busy > 0 }),
   };
 }
 
