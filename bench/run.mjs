@@ -2,7 +2,7 @@
 // Measures each figure of the feed beside its baseline, in the same run on the same machine,
 // prints the table, and writes results.json and results.svg. See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cleanup, cleanupOnSignals } from './lib/cleanup.mjs';
+import { cleanup, cleanupOnSignals, interruptedBy } from './lib/cleanup.mjs';
 import { createBenchDatabase } from './lib/benchDatabase.mjs';
 import { createBenchVhost } from './lib/benchVhost.mjs';
 import { drawChart } from './lib/drawChart.mjs';
@@ -44,6 +44,7 @@ try {
   const ctx = { params, parts, vhost, db, log, drainRss: {} };
   const rows = [];
   for (const name of params.only) {
+    if (interruptedBy()) break;
     log(`${name} …`);
     try {
       rows.push(...(await figures[name](ctx)));
@@ -60,6 +61,7 @@ try {
       );
     }
   }
+  if (interruptedBy()) throw new Error(`interrupted by ${interruptedBy()}; no results written`);
   const seconds = Math.round((Date.now() - started) / 1000);
   console.log(`\n${formatTable(rows)}\n`);
   const date = new Date().toISOString();

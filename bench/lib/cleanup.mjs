@@ -7,6 +7,12 @@ import process from 'node:process';
  */
 const steps = [];
 let running = null;
+let signalled = null;
+
+/** The signal that interrupted the run, if one did: its results are not written. */
+export function interruptedBy() {
+  return signalled;
+}
 
 export function onCleanup(description, undo) {
   const step = { description, undo };
@@ -38,6 +44,7 @@ export function cleanupOnSignals() {
     ['SIGTERM', 143],
   ]) {
     process.once(signal, () => {
+      signalled = signal;
       console.error(`\nbench: ${signal}, cleaning up`);
       cleanup().finally(() => process.exit(code));
     });
