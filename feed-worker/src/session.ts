@@ -3,6 +3,7 @@ import {
   FeedErrorCode,
   declareTopology,
   describeTopologyMismatch,
+  PRECONDITION_FAILED,
   topology,
   type QueueType,
 } from '@feed/contracts';
@@ -145,7 +146,18 @@ export async function runSession(options: SessionOptions): Promise<void> {
       await declareTopology(channel, { queueType: options.queueType });
     } catch (error) {
       const mismatch = describeTopologyMismatch(error);
-      if (mismatch === null) throw error;
+      if (mismatch === null) {
+        // describeTopologyMismatch reads queues only; an exchange declared with another type
+        // is just as unfixable by retrying.
+        const { code, message } = error as { code?: unknown; message?: unknown };
+        if (code === PRECONDITION_FAILED && /inequivalent arg/.test(String(message)))
+          throw new FeedError(
+            FeedErrorCode.TopologyMismatch,
+            `the topology exists with other arguments; the broker says: ${String(message)}`,
+            { cause: error },
+          );
+        throw error;
+      }
       throw new FeedError(
         FeedErrorCode.TopologyMismatch,
         `queue '${mismatch.queue}' exists with another '${mismatch.argument}' than this worker declares ` +

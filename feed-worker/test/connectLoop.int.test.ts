@@ -136,3 +136,35 @@ it('P12: stops with one clear error when feed.events exists with other arguments
     }
   }
 });
+
+it('P12: an exchange declared with another type stops the worker too', async () => {
+  const connection = await amqp.connect(vhost.url);
+  try {
+    const channel = await connection.createChannel();
+    await channel.deleteExchange('feed');
+    await channel.assertExchange('feed', 'direct', { durable: true });
+  } finally {
+    await connection.close();
+  }
+  let attempts = 0;
+  const worker = await startWorker(testConfig(vhost.url, db.url), {
+    logger: memoryLogger().logger,
+    onAttempt: () => (attempts += 1),
+  });
+  try {
+    await expect(worker.done).rejects.toMatchObject({
+      code: 'FEED_ERR_TOPOLOGY_MISMATCH',
+      message: expect.stringMatching(/inequivalent arg 'type' for exchange 'feed'/),
+    });
+    expect(attempts).toBe(1);
+  } finally {
+    await worker.stop();
+    const restore = await amqp.connect(vhost.url);
+    try {
+      const channel = await restore.createChannel();
+      await channel.deleteExchange('feed');
+    } finally {
+      await restore.close();
+    }
+  }
+});
