@@ -43,6 +43,12 @@ export type FeedErrorCode = (typeof FeedErrorCode)[keyof typeof FeedErrorCode];
 const transientCodes: ReadonlySet<FeedErrorCode> = new Set([
   FeedErrorCode.DatabaseUnavailable,
   FeedErrorCode.BrokerUnavailable,
+  // The event is fine; the broker was away, slow, or refused it for now, or this publisher
+  // was closing. The same event published again later can succeed.
+  FeedErrorCode.PublishBufferFull,
+  FeedErrorCode.PublishTimeout,
+  FeedErrorCode.PublishNacked,
+  FeedErrorCode.PublishClosed,
 ]);
 
 export class FeedError extends Error {
