@@ -3,6 +3,7 @@ import {
   createTcpProxy,
   createTestDatabase,
   createTestVhost,
+  rabbitmqctl,
   waitFor,
   type TcpProxy,
   type TestDatabase,
@@ -88,6 +89,28 @@ it('P1: stores every event exactly once across broker cuts, re-attaches its cons
   // New messages after the outage flow too.
   await publishStream(publisher, 'after-cuts', 10);
   await waitFor('new events', async () => (await storedFor(db.url, 'after-cuts')).rows === 10);
+});
+
+it('P1: the broker closing every connection of the vhost (CONNECTION_FORCED) mid-stream loses nothing', async () => {
+  const w = await start();
+  const source = 'forced';
+  const sessions = w.stats().sessions;
+  await publishStream(publisher, source, 500);
+  await waitFor('some stored', async () => (await storedFor(db.url, source)).rows > 100);
+  // Scoped to this test's vhost; it closes the test publisher's connection too.
+  await rabbitmqctl('close_all_connections', '--vhost', vhost.name, 'worker test');
+  await waitFor('a new session', () => w.stats().sessions > sessions && w.isReady(), {
+    timeout: 20_000,
+  });
+  await publisher.close().catch(() => {});
+  publisher = await createTestPublisher(vhost.url);
+  await publishStream(publisher, source, 500);
+  await waitFor('every event stored', async () => (await storedFor(db.url, source)).rows === 1000, {
+    timeout: 30_000,
+  });
+  expect(await storedFor(db.url, source)).toEqual({ rows: 1000, distinct: 1000 });
+  await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0);
+  expect(await consumerCount(vhost.name)).toBe(1);
 });
 
 it('P2: re-declares and consumes again after the queue is deleted under it', async () => {
