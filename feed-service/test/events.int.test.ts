@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { FeedEvent } from '@feed/contracts';
-import { createPool, type Pool } from '@feed/store';
+import { createPool, listEvents, type Pool } from '@feed/store';
 import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { EventView } from '../src/eventView.js';
+import { toEventView, type EventView } from '../src/eventView.js';
 import { reaction, registered, store } from './feedFixtures.js';
 
 let db: TestDatabase;
@@ -161,6 +161,21 @@ describe('GET /events', () => {
       reactions: { like: 2, fire: 1 },
     });
     expect(typeof item!.cursor).toBe('string');
+  });
+
+  it('builds database pages with the same fields and formats as the head of the feed', async () => {
+    const target = registered(
+      'Same shape',
+      { source: 'shape', actor: 'someone' },
+      { department: 'R&D "x"\n' },
+    );
+    await store(pool, [target, registered('Other', { source: 'shape' })]);
+    await store(pool, [reaction({ source: 'shape', id: target.id }, 'like', 'u1')]);
+    // Filtered: read and serialized by PostgreSQL.
+    const fromDatabase = (await page('/events?source=shape&limit=5')).items;
+    const expected = (await listEvents(pool, { source: 'shape', limit: 5 })).map(toEventView);
+    expect(fromDatabase).toEqual(expected);
+    expect(fromDatabase[1]).toMatchObject({ reactions: { like: 1 }, actor: 'someone' });
   });
 
   it('serves the head of the feed from memory, refreshed on NOTIFY', async () => {

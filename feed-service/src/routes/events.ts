@@ -1,17 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { getEvent, listEvents, type Queryable } from '@feed/store';
+import { encodeCursor, getEvent, type Queryable } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorSeq, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import {
   etagMatches,
+  etagOf,
   serialize,
-  serializePage,
   toEventView,
+  type FeedPage,
   type SerializedBody,
 } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
 import type { PageCache } from '../pageCache.js';
+import { listPageJson } from '../sql/listPageJson.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
 import {
@@ -63,8 +65,12 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       let page = before === undefined && isEmptyFilter(filter) ? headCache?.page(limit) : undefined;
       if (page !== undefined) metrics.headHits.inc();
       else {
-        const read = async () =>
-          serializePage(await listEvents(pool, { ...filter, before, limit: limit + 1 }), limit);
+        const read = async (): Promise<FeedPage> => {
+          const { items, nextSeq } = await listPageJson(pool, { ...filter, before, limit });
+          const nextCursor = nextSeq === null ? null : encodeCursor(nextSeq);
+          const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
+          return { body, etag: etagOf(body), nextCursor };
+        };
         if (pageCache === undefined) page = await read();
         else {
           const cached = pageCache.get(JSON.stringify([limit, before, filter]), read);

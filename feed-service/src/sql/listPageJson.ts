@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import type { EventFilter, Queryable } from '@feed/store';
+
+export interface PageJson {
+  /** The page's items as a JSON array, each item built by PostgreSQL. */
+  items: string;
+  /** `seq` of the last item, when a next page exists. */
+  nextSeq: string | null;
+}
+
+/** The WHERE clause of a filter: only the predicates present, so plans use their index. */
+function whereClause(filter: EventFilter, before: string | undefined, params: unknown[]): string {
+  const where = ['hidden_at is null'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  const types = filter.types ?? [];
+  if (types.length === 1) add((n) => `type = $${n}`, types[0]);
+  else if (types.length > 1) add((n) => `type = any($${n}::text[])`, types);
+  if (filter.source !== undefined) add((n) => `source = $${n}`, filter.source);
+  if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
+  if (filter.subject !== undefined) add((n) => `subject = $${n}`, filter.subject);
+  if (filter.since !== undefined) add((n) => `time >= $${n}::timestamptz`, filter.since);
+  if (filter.until !== undefined) add((n) => `time < $${n}::timestamptz`, filter.until);
+  if (before !== undefined) add((n) => `seq < $${n}::bigint`, before);
+  return where.join(' and ');
+}
+
+/**
+ * One page of the feed, newest first, each item serialized to JSON by PostgreSQL: the same
+ * keyset read as the store's listEvents (no OFFSET, an index range scan at any depth), but
+ * the rows never become JavaScript objects (no timestamp or jsonb parsing, no
+ * re-serialization): the page body is the items joined. The
+ * items have the fields and formats of `toEventView` (time as toISOString, the cursor as
+ * encodeCursor). A presentation query, so it lives with the API. Each query shape is a named
+ * prepared statement: planned once per connection.
+ */
+export async function listPageJson(
+  client: Queryable,
+  options: EventFilter & { limit: number; before?: string | undefined },
+): Promise<PageJson> {
+  const params: unknown[] = [];
+  const where = whereClause(options, options.before, params);
+  params.push(options.limit);
+  const limit = `$${params.length}::int`;
+  const text = `
+    select seq::text as position, json_build_object(
+             'id', event_id, 'source', source, 'type', type,
+             'time', to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'subject', subject, 'actor', actor, 'data', data, 'reactions', reactions,
+             'cursor', translate(rtrim(encode(convert_to('s' || seq::text, 'UTF8'), 'base64'), '='),
+                                 '+/', '-_'))::text as item
+      from feed_events where ${where}
+     order by feed_events.seq desc limit ${limit} + 1`;
+  const name = `feed-page-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  const { rows } = await client.query<{ position: string; item: string }>({
+    name,
+    text,
+    values: params,
+  });
+  // The extra row only says that a next page exists.
+  const more = rows.length > options.limit;
+  const shown = more ? rows.slice(0, options.limit) : rows;
+  return {
+    items: `[${shown.map((row) => row.item).join(',')}]`,
+    nextSeq: more ? shown.at(-1)!.position : null,
+  };
+}
