@@ -44,6 +44,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: limits.maxBodyBytes,
+    // Two log lines per request would cost more than the head of the feed itself; metrics count
+    // requests, and errors are logged by the error handler.
+    disableRequestLogging: true,
     // Event ids are up to 200 characters; Fastify's default is 100.
     routerOptions: { maxParamLength: 256 },
     ajv: {
