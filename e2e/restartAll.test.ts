@@ -12,58 +12,51 @@ const summary = createSummary('restartAll');
 afterAll(() => summary.print());
 
 describe('every process stopped in the middle of the load', () => {
-  // Known bug in feed-service: the restarted service, after a stream client resumed on it with
-  // Last-Event-ID and left, does not finish its SIGTERM shutdown within its 10 s deadline and
-  // exits 1 ("shutdown took too long"), so the final stopAll fails. Everything before it
-  // holds: the first SIGTERM of all processes exits 0, nothing is lost or stored twice, and
-  // the stream client receives every stored event exactly once across the restart. Marked as
-  // failing until the service exits 0; it then fails itself so the marker is removed.
-  it.fails(
-    'SIGTERM of every process in the middle of the load, then start again: streams resume',
-    async () => {
-      await withFeedStack('e2e-restart-all', {}, async (stack) => {
-        const workers = [await stack.startWorker(), await stack.startWorker()];
-        let service = await stack.startService();
-        const port = new URL(service.url).port;
-        const stream = connectStream(`${service.url}/events/stream`);
-        const ledger = new PublishLedger();
-        const load = createLoadMix(stack, ledger);
-        try {
-          const faults = faultsDuringLoad(ledger, [1000, 1800], async (round) => {
-            if (round === 1) {
-              // Every process must exit 0 within its deadline (stop() fails otherwise).
-              await Promise.all([...workers.map((w) => w.process.stop()), service.process.stop()]);
-            } else {
-              await stack.startWorker();
-              await stack.startWorker();
-              service = await stack.startService({ PORT: port });
-            }
-          });
-          await load.run('restart', 1500);
-          expect(await faults.done()).toBe(2);
-          const { verdict, events } = await settle(stack, service.url, ledger);
-          await waitFor(
-            'the stream client to receive every stored event after the restart',
-            () => stream.received().length >= events.length,
-            { timeout: 30_000, interval: 100 },
-          );
-          expect(stream.reconnects()).toBeGreaterThanOrEqual(1);
-          expect([...stream.received()].sort()).toEqual(
-            events.map((e) => eventKey(e.source, e.id)).sort(),
-          );
-          summary.add(
-            expectNothingLostNothingTwice(
-              'SIGTERM all, restart',
-              verdict,
-              await stack.duplicatesAbsorbed(),
-            ),
-          );
-        } finally {
-          await load.close();
-          await stream.close();
-        }
-      });
-    },
-    90_000,
-  );
+  // Fails intermittently today: feed-service sometimes overruns its 10 s SIGTERM deadline and
+  // exits 1 after stream clients disconnected (also seen in connectionFaults). The test is
+  // right; the service must exit 0.
+  it('SIGTERM of every process in the middle of the load, then start again: streams resume', async () => {
+    await withFeedStack('e2e-restart-all', {}, async (stack) => {
+      const workers = [await stack.startWorker(), await stack.startWorker()];
+      let service = await stack.startService();
+      const port = new URL(service.url).port;
+      const stream = connectStream(`${service.url}/events/stream`);
+      const ledger = new PublishLedger();
+      const load = createLoadMix(stack, ledger);
+      try {
+        const faults = faultsDuringLoad(ledger, [1000, 1800], async (round) => {
+          if (round === 1) {
+            // Every process must exit 0 within its deadline (stop() fails otherwise).
+            await Promise.all([...workers.map((w) => w.process.stop()), service.process.stop()]);
+          } else {
+            await stack.startWorker();
+            await stack.startWorker();
+            service = await stack.startService({ PORT: port });
+          }
+        });
+        await load.run('restart', 1500);
+        expect(await faults.done()).toBe(2);
+        const { verdict, events } = await settle(stack, service.url, ledger);
+        await waitFor(
+          'the stream client to receive every stored event after the restart',
+          () => stream.received().length >= events.length,
+          { timeout: 30_000, interval: 100 },
+        );
+        expect(stream.reconnects()).toBeGreaterThanOrEqual(1);
+        expect([...stream.received()].sort()).toEqual(
+          events.map((e) => eventKey(e.source, e.id)).sort(),
+        );
+        summary.add(
+          expectNothingLostNothingTwice(
+            'SIGTERM all, restart',
+            verdict,
+            await stack.duplicatesAbsorbed(),
+          ),
+        );
+      } finally {
+        await load.close();
+        await stream.close();
+      }
+    });
+  }, 90_000);
 });
