@@ -174,6 +174,7 @@ export class PgLiveFeed implements LiveFeed {
    * set a flag instead of reading in parallel: one read per burst of NOTIFYs.
    */
   private async drain(): Promise<void> {
+    if (this.closed) return;
     if (this.draining) {
       this.drainAgain = true;
       return;
@@ -197,6 +198,7 @@ export class PgLiveFeed implements LiveFeed {
       } while (this.drainAgain && !this.closed);
     } catch (error) {
       // The pool is down: read again later; the events stay in the table.
+      if (this.closed) return;
       this.options.logger.warn({ err: error }, 'live feed read failed; retrying');
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => void this.drain(), 1000);

@@ -4,7 +4,8 @@ import { etagMatches, etagOf } from '../eventView.js';
 
 /**
  * The static files of the live page. The path is the same from `src/routes` and from
- * `dist/routes`: both sit two levels below the package, beside `src/public`.
+ * `dist/routes`: both sit two levels below the package, beside `src/public` (so a deployment
+ * ships `feed-service/src/public` along with `dist`).
  */
 const publicDir = new URL('../../src/public/', import.meta.url);
 
@@ -17,7 +18,14 @@ const files = {
 /** GET /, /feed.js, /feed.css: read once at start, served from memory with an ETag. */
 export const pageRoutes: FastifyPluginAsync = async (app) => {
   for (const [path, { file, type }] of Object.entries(files)) {
-    const body = readFileSync(new URL(file, publicDir), 'utf8');
+    let body: string;
+    try {
+      body = readFileSync(new URL(file, publicDir), 'utf8');
+    } catch (error) {
+      // An image built with only `dist` has no page: the API must still start.
+      app.log.error({ err: error, file }, 'live page file missing; the page is not served');
+      continue;
+    }
     const etag = etagOf(body);
     app.get(path, { schema: { hide: true } }, async (request, reply) => {
       reply.header('etag', etag).header('cache-control', 'no-cache');
