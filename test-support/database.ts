@@ -21,13 +21,21 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     name,
     url: databaseUrl(name),
     async drop() {
-      const { rows } = await adminQuery<{ n: string }>(
-        'select count(*) as n from pg_stat_activity where datname = $1',
-        [name],
-      );
+      // A backend leaves pg_stat_activity a moment after its client closed the socket, so a
+      // connection counts as left open only if it is still there after a grace period.
+      let open: number;
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const { rows } = await adminQuery<{ n: number }>(
+          'select count(*)::int as n from pg_stat_activity where datname = $1',
+          [name],
+        );
+        open = rows[0]!.n;
+        if (open === 0 || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await adminQuery(`drop database if exists ${name} with (force)`);
-      if (rows[0]!.n !== '0')
-        throw new Error(`${rows[0]!.n} connection(s) to ${name} were left open by the test`);
+      if (open > 0) throw new Error(`${open} connection(s) to ${name} were left open by the test`);
     },
   };
 }

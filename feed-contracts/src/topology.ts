@@ -66,15 +66,23 @@ export const PRECONDITION_FAILED = 406;
 /**
  * Reads amqplib's error for a 406 on a declare, e.g. "PRECONDITION_FAILED - inequivalent arg
  * 'x-queue-type' for queue 'feed.events' in vhost '/': received 'classic' but current is
- * 'quorum'", and returns the queue and argument it names, or null for any other error.
+ * 'quorum'" (or the same for an exchange), and returns what it names, or null for any other
+ * error.
  */
-export function describeTopologyMismatch(
-  error: unknown,
-): { queue: string; argument: string; message: string } | null {
+export function describeTopologyMismatch(error: unknown): {
+  kind: 'queue' | 'exchange';
+  name: string;
+  queue: string;
+  argument: string;
+  message: string;
+} | null {
   if (typeof error !== 'object' || error === null) return null;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (code !== PRECONDITION_FAILED || typeof message !== 'string') return null;
-  const match = /inequivalent arg '([^']+)' for queue '([^']+)'/.exec(message);
+  const match = /inequivalent arg '([^']+)' for (queue|exchange) '([^']+)'/.exec(message);
   if (match === null) return null;
-  return { argument: match[1]!, queue: match[2]!, message };
+  const kind = match[2] as 'queue' | 'exchange';
+  // `queue` is kept for callers that only ever declared queues; for an exchange it holds
+  // the exchange's name.
+  return { kind, name: match[3]!, queue: match[3]!, argument: match[1]!, message };
 }

@@ -11,11 +11,23 @@ export const SqlState = {
   DatabaseDropped: '57P04',
   TooManyConnections: '53300',
   ReadOnlyTransaction: '25006',
+  /** The database does not exist (yet): a deployment fault, never the rows' fault. */
+  InvalidCatalogName: '3D000',
+  /** Among others, "the database system is starting up / not accepting connections". */
+  NotInPrerequisiteState: '55000',
 } as const;
 
-/** Classes whose errors pass: the same statement can succeed later. */
-const transientClasses = new Set(['08', '40', '53', '57', '58']);
-const transientCodes = new Set<string>([SqlState.LockNotAvailable, SqlState.ReadOnlyTransaction]);
+/**
+ * Classes whose errors pass: the same statement can succeed later. 28 (authentication) is
+ * an operator's fault, never the rows': retrying keeps the messages instead of parking them.
+ */
+const transientClasses = new Set(['08', '28', '40', '53', '57', '58']);
+const transientCodes = new Set<string>([
+  SqlState.LockNotAvailable,
+  SqlState.ReadOnlyTransaction,
+  SqlState.InvalidCatalogName,
+  SqlState.NotInPrerequisiteState,
+]);
 /** Classes where the data of a row is refused: retrying the same rows can never succeed. */
 const dataClasses = new Set(['22', '23', '54']);
 

@@ -12,7 +12,12 @@ export { FEED_EVENTS_CHANNEL } from './notifyChannel.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
 export { classifyDatabaseError, SqlState, type DatabaseErrorKind } from './databaseErrors.js';
 export type { StoredEvent, EventFilter } from './eventRow.js';
-export { insertEvents, INSERT_ORDER_LOCK, type InsertedEvent } from './sql/insertEvents.js';
+export {
+  insertEvents,
+  lockFeedWrites,
+  INSERT_ORDER_LOCK,
+  type InsertedEvent,
+} from './sql/insertEvents.js';
 export { applyReactions } from './sql/applyReactions.js';
 export { recountReactions } from './sql/recountReactions.js';
 export { listEvents, type ListEventsOptions } from './sql/listEvents.js';

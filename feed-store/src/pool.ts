@@ -26,6 +26,10 @@ export function createPool(options: PoolOptions): pg.Pool {
     // TCP keepalive notices a database that vanished without closing the socket.
     keepAlive: true,
   });
-  pool.on('error', options.onError ?? (() => {}));
+  const onError = options.onError ?? (() => {});
+  pool.on('error', onError);
+  // A client checked out (inside a transaction) whose connection dies emits 'error' on the
+  // client, not the pool; unheard, it would end the process. The query in progress rejects.
+  pool.on('connect', (client) => client.on('error', onError));
   return pool;
 }

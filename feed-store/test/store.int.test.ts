@@ -14,7 +14,6 @@ import {
   listEvents,
   listEventsAfter,
   migrate,
-  recountReactions,
   withTransaction,
   type Pool,
 } from '@feed/store';
@@ -216,10 +215,9 @@ describe('reactions', () => {
     const target = event();
     const early = reaction('reaction.added', target, 'p-1', 'fire', '2026-06-01T00:00:00.000Z');
     await withTransaction(pool, (client) => applyReactions(client, [early]));
-    await withTransaction(pool, async (client) => {
-      const inserted = await insertEvents(client, [target]);
-      await recountReactions(client, inserted);
-    });
+    // insertEvents counts the reactions that were waiting for the event.
+    await store([target]);
+    expect((await getEvent(pool, target))[0]!.reactions).toEqual({ fire: 1 });
     const more = [
       reaction('reaction.added', target, 'p-2', 'fire', '2026-06-01T00:00:01.000Z'),
       reaction('reaction.added', target, 'p-2', 'like', '2026-06-01T00:00:02.000Z'),
@@ -278,6 +276,29 @@ describe('hideEvent and erasePerson', () => {
       about.id,
     ]);
     expect(rows[0]).toEqual({ data: null, subject: null });
+  });
+});
+
+describe('createPool and withTransaction', () => {
+  it('a connection killed inside a transaction rejects it, and the process lives on', async () => {
+    const errors: Error[] = [];
+    const own = createPool({ connectionString: db.url, max: 1, onError: (e) => errors.push(e) });
+    try {
+      await expect(
+        withTransaction(own, async (client) => {
+          const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+          await pool.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+          // Without a listener on the checked-out client this 'error' would end the process.
+          await waitFor('the client to hear its connection end', () => errors.length > 0);
+          await client.query('select 1');
+        }),
+      ).rejects.toThrow();
+      expect(errors[0]!.message).toMatch(/terminat/i);
+      // The pool replaced the broken client.
+      expect((await own.query('select 1 as ok')).rows[0].ok).toBe(1);
+    } finally {
+      await own.end();
+    }
   });
 });
 

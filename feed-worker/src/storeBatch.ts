@@ -3,7 +3,6 @@ import {
   applyReactions,
   classifyDatabaseError,
   insertEvents,
-  recountReactions,
   withTransaction,
   type Pool,
 } from '@feed/store';
@@ -132,9 +131,8 @@ async function write<M>(
   for (const { events: items } of group)
     for (const event of items) (isReactionType(event.type) ? reactions : events).push(event);
   return withTransaction(pool, async (client) => {
+    // insertEvents also counts the reactions that arrived before their event.
     const inserted = await insertEvents(client, events);
-    // Reactions that arrived before their event are counted now that it is stored.
-    await recountReactions(client, inserted);
     await applyReactions(client, reactions);
     return {
       stored: inserted.length,

@@ -18,7 +18,7 @@ function fakePool(
     async connect() {
       return {
         async query(sql: string, params?: unknown[]) {
-          if (sql.startsWith('insert into feed_events')) {
+          if (sql.includes('insert into feed_events')) {
             inserts += 1;
             const ids = (params![1] as string[]).slice();
             const error = fail(ids, inserts);

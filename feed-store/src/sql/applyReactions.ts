@@ -1,12 +1,13 @@
 import type { FeedEvent, ReactionData } from '@feed/contracts';
 import type { Queryable } from '../pool.js';
+import { lockFeedWrites } from './insertEvents.js';
 import { recountReactions } from './recountReactions.js';
 
 /**
  * Records `reaction.added` / `reaction.removed` events and updates the counters of the
  * events they target, with one upsert and one recount. For each person, target and reaction
  * the latest by event time wins, so a redelivered or late event changes nothing.
- * Returns how many reaction rows changed.
+ * Returns how many reaction rows changed. Call it inside a transaction.
  */
 export async function applyReactions(
   client: Queryable,
@@ -16,6 +17,9 @@ export async function applyReactions(
     (e) => e.type === 'reaction.added' || e.type === 'reaction.removed',
   );
   if (reactions.length === 0) return 0;
+  // Under the writers' lock, the recount sees every event committed before, and an event
+  // committed after counts this reaction itself (insertEvents).
+  await lockFeedWrites(client);
   const data = reactions.map((e) => e.data as ReactionData);
   const { rows } = await client.query<{ target_source: string; target_id: string }>(
     `with input as (
