@@ -32,6 +32,8 @@ export function toEventView(event: StoredEvent): EventView {
 export interface SerializedBody {
   body: string;
   etag: string;
+  /** The body encoded once, for answers sent many times (UTF-8 encoding per send is costly). */
+  bytes?: Buffer;
 }
 
 export function serialize(value: unknown): SerializedBody {

@@ -35,7 +35,8 @@ export class HeadCache {
     if (this.rows === undefined || !this.liveFeed.listening) return undefined;
     let page = this.pages.get(limit);
     if (page === undefined) {
-      page = serializePage(this.rows, limit);
+      const serialized = serializePage(this.rows, limit);
+      page = { ...serialized, bytes: Buffer.from(serialized.body) };
       this.pages.set(limit, page);
     }
     return page;

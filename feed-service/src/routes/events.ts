@@ -38,7 +38,7 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, value: Serialize
   reply.header('etag', value.etag);
   reply.header('cache-control', 'no-cache');
   if (etagMatches(request.headers['if-none-match'], value.etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(value.body);
+  return reply.type('application/json; charset=utf-8').send(value.bytes ?? value.body);
 }
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
