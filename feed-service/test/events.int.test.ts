@@ -382,3 +382,49 @@ describe('rate limit', () => {
     }
   });
 });
+
+describe('security headers and CORS', () => {
+  it('sends security headers and allows only the configured portal origins', async () => {
+    const portal = 'https://portal.example.com';
+    const withCors = await buildApp({
+      config: loadConfig({ DATABASE_URL: db.url, SERVICE_CORS_ORIGINS: portal }),
+      pool,
+      liveFeed: {
+        listening: true,
+        lastSeq: '0',
+        subscribe: () => () => {},
+        onChange: () => () => {},
+        announceChange: async () => {},
+        close: async () => {},
+      },
+      headCache: false,
+    });
+    try {
+      const allowed = await withCors.inject({
+        method: 'OPTIONS',
+        url: '/events',
+        headers: { origin: portal, 'access-control-request-method': 'GET' },
+      });
+      expect(allowed.statusCode).toBe(204);
+      expect(allowed.headers['access-control-allow-origin']).toBe(portal);
+      const simple = await withCors.inject({ url: '/events?limit=1', headers: { origin: portal } });
+      expect(simple.headers['access-control-allow-origin']).toBe(portal);
+      expect(simple.headers['access-control-expose-headers']).toContain('ETag');
+      const other = await withCors.inject({
+        url: '/events?limit=1',
+        headers: { origin: 'https://evil.example.com' },
+      });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await withCors.close();
+    }
+    const response = await app.inject({
+      url: '/events?limit=1',
+      headers: { origin: 'https://portal.example.com' },
+    });
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+});
