@@ -56,6 +56,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
   app.get(
     '/events/stream',
     {
+      // A HEAD would open a stream that never ends and carries nothing.
+      exposeHeadRoute: false,
       onRequest: guards.read,
       schema: {
         summary: 'Live stream of new events (Server-Sent Events)',
