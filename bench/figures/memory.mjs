@@ -13,7 +13,12 @@ async function publisherOutage(ctx, mode) {
   const child = startNode(outageClient, {
     label: `publisher outage (${mode})`,
     nodeArgs: ['--expose-gc'],
-    env: { AMQP_URL: ctx.vhost.url, MODE: mode, SECONDS: String(ctx.params.sizes.outageSeconds) },
+    env: {
+      AMQP_URL: ctx.vhost.url,
+      MODE: mode,
+      SECONDS: String(ctx.params.sizes.outageSeconds),
+      RATE: String(ctx.params.sizes.outageRate),
+    },
   });
   const result = await child.next((m) => m.result, (ctx.params.sizes.outageSeconds + 60) * 1000);
   await child.exited;
@@ -65,7 +70,7 @@ export async function measureMemoryFigure(ctx) {
       figure: 'Publisher memory growth, broker down',
       ours: sdk?.jsGrowth / MB,
       baseline: acm.jsGrowth / MB,
-      baselineName: `amqp-connection-manager (unbounded buffer); offered 5,000/s for ${sizes.outageSeconds} s, heap+buffers after GC, from buffer full`,
+      baselineName: `amqp-connection-manager (unbounded buffer); offered ${sizes.outageRate.toLocaleString('en-US')}/s for ${sizes.outageSeconds} s, heap+buffers after GC, from buffer full`,
       unit: 'MB',
       target: { oursBelow: 5 },
       note: sdk

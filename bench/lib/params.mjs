@@ -26,15 +26,16 @@ const full = {
   /** The worker's RSS is sampled through at most this much of the backlog's drain. */
   memoryDrainMaxSeconds: 150,
   outageSeconds: 10,
+  outageRate: 5_000,
 };
 
 const quick = {
   ...full,
-  drainCount: 15_000,
-  naiveCount: 3_000,
-  naiveMaxSeconds: 4,
-  pacedSeconds: 6,
-  saturationSeconds: 3,
+  drainCount: 10_000,
+  naiveCount: 2_000,
+  naiveMaxSeconds: 3,
+  pacedSeconds: 5,
+  saturationSeconds: 2,
   publishCount: 10_000,
   outboxCount: 5_000,
   tableRows: 100_000,
@@ -42,10 +43,11 @@ const quick = {
   apiSeconds: 2,
   apiWarmupSeconds: 1,
   sseClients: 200,
-  streamSeconds: 5,
+  streamSeconds: 3,
   memoryBacklog: 30_000,
   memoryDrainMaxSeconds: 30,
-  outageSeconds: 4,
+  outageSeconds: 3,
+  outageRate: 10_000,
 };
 
 export const figureNames = ['drain', 'endToEnd', 'publisher', 'api', 'stream', 'memory'];
