@@ -37,38 +37,32 @@ export async function insertEvents(
 ): Promise<InsertedEvent[]> {
   if (events.length === 0) return [];
   await lockFeedWrites(client);
+  // The batch travels as one JSON document: serialized natively in one call, instead of seven
+  // arrays whose every element the driver escapes in JavaScript.
   const { rows } = await client.query<InsertedEvent>(
     `with inserted as (
        insert into feed_events (source, event_id, type, time, subject, actor, data, reactions)
-       select source, event_id, type, time, subject, actor, data,
+       select e.source, e.id, e.type, e.time, e.subject, e.actor, coalesce(e.data, 'null'),
               coalesce((select jsonb_object_agg(reaction, n)
                           from (select r.reaction, count(*) as n
                                   from feed_reactions r
-                                 where r.target_source = input.source
-                                   and r.target_id = input.event_id and r.active
+                                 where r.target_source = e.source
+                                   and r.target_id = e.id and r.active
                                  group by r.reaction) early), '{}'::jsonb)
-         from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
-                     $6::text[], $7::jsonb[]) with ordinality
-              as input(source, event_id, type, time, subject, actor, data, ord)
-        order by ord
+         from jsonb_array_elements($1::jsonb) with ordinality as batch(event, ord),
+              jsonb_to_record(batch.event)
+                as e(id text, source text, type text, time timestamptz, subject text,
+                     actor text, data jsonb)
+        order by batch.ord
        on conflict (source, event_id) do nothing
        returning seq, source, event_id
      ), notified as (
-       select pg_notify($8, max(seq)::text) from inserted having count(*) > 0
+       select pg_notify($2, max(seq)::text) from inserted having count(*) > 0
      )
      select seq, source, event_id as id
        from inserted left join notified on true
       order by seq`,
-    [
-      events.map((e) => e.source),
-      events.map((e) => e.id),
-      events.map((e) => e.type),
-      events.map((e) => e.time),
-      events.map((e) => e.subject ?? null),
-      events.map((e) => e.actor ?? null),
-      events.map((e) => JSON.stringify(e.data ?? null)),
-      FEED_EVENTS_CHANNEL,
-    ],
+    [JSON.stringify(events), FEED_EVENTS_CHANNEL],
   );
   return rows;
 }
