@@ -20,7 +20,9 @@ function fakePool(
         async query(sql: string, params?: unknown[]) {
           if (sql.includes('insert into feed_events')) {
             inserts += 1;
-            const ids = (params![1] as string[]).slice();
+            const ids = (JSON.parse(params![0] as string) as Array<{ id: string }>).map(
+              (e) => e.id,
+            );
             const error = fail(ids, inserts);
             if (error) throw error;
             return { rows: ids.map((id, i) => ({ seq: String(i), source: 's', id })) };
