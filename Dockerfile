@@ -29,7 +29,10 @@ COPY --from=build /app/feed-contracts/dist feed-contracts/dist
 COPY --from=build /app/feed-store/dist feed-store/dist
 COPY --from=build /app/feed-worker/dist feed-worker/dist
 COPY --from=build /app/feed-service/dist feed-service/dist
+# The live page's static files are read from the package's src/public at run time.
+COPY --from=build /app/feed-service/src/public feed-service/src/public
 COPY --from=build /app/publishers/sdk/dist publishers/sdk/dist
 COPY --from=build /app/publishers/registrar/dist publishers/registrar/dist
+COPY --from=build /app/publishers/sdk/bin publishers/sdk/bin
 USER node
 CMD ["node", "feed-service/dist/main.js"]
