@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
 import type { Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
+import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
 import { HeadCache } from './headCache.js';
 import { PageCache } from './pageCache.js';
@@ -36,6 +37,11 @@ export interface AppDeps {
   publisher?: EventPublisher;
   /** Serve the head of the feed, and pages read since the last change, from memory. Default true. */
   headCache?: boolean;
+  /**
+   * On close, how long responses in progress (and streams' last frames) may take before
+   * their connections are cut. Default 2000 ms: well inside main.ts's shutdown deadline.
+   */
+  closeGraceMs?: number;
 }
 
 /** Builds the app with every plugin and route; never listens (main.ts and tests decide). */
@@ -93,6 +99,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(publishRoutes, { publisher: deps.publisher, guards });
   await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
+
+  // After the streams were ended (their preClose hook runs first): close the connections
+  // server.close() would otherwise wait for without end.
+  const connections = trackConnections(app.server);
+  app.addHook('preClose', async () => connections.start(deps.closeGraceMs ?? 2000));
 
   app.addHook('onClose', async () => {
     headCache?.close();

@@ -26,6 +26,8 @@ export class StreamSession {
     this.heartbeat = setInterval(() => this.write(heartbeatFrame), options.heartbeatMs);
     response.on('close', () => this.finish('client'));
     response.on('error', () => this.finish('error'));
+    // A client gone before the stream started: its 'close' was already emitted.
+    if (response.destroyed) queueMicrotask(() => this.finish('client'));
   }
 
   get closed(): boolean {
