@@ -12,12 +12,23 @@ export function inlineSchema<T extends TSchema>(schema: T): T {
   ) as T;
 }
 
+/**
+ * Text without NUL: PostgreSQL's text cannot hold U+0000 (SQLSTATE 22021), so a NUL in a
+ * parameter is the client's error, answered 400 before any query.
+ */
+export const noNulPattern = '^[^\\u0000]*$';
+
 const Name = (description: string) =>
-  Type.String({ minLength: 1, maxLength: limits.maxSubjectLength, description });
+  Type.String({
+    minLength: 1,
+    maxLength: limits.maxSubjectLength,
+    pattern: noNulPattern,
+    description,
+  });
 
 export const FilterProperties = {
   type: Type.Optional(
-    Type.Array(Type.String({ minLength: 1, maxLength: 2500 }), {
+    Type.Array(Type.String({ minLength: 1, maxLength: 2500, pattern: noNulPattern }), {
       maxItems: 20,
       description:
         'Event types, any of them: repeat the parameter (`type=a&type=b`) or separate with commas.',
@@ -76,7 +87,12 @@ export const EventKeyQuery = Type.Object(
 );
 
 export const EventIdParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: limits.maxIdLength, description: 'Event id.' }),
+  id: Type.String({
+    minLength: 1,
+    maxLength: limits.maxIdLength,
+    pattern: noNulPattern,
+    description: 'Event id.',
+  }),
 });
 
 export const EventItem = Type.Object(

@@ -1,4 +1,5 @@
 import { ApiError, ApiErrorCode } from './apiErrors.js';
+import { noNulPattern } from './schemas.js';
 
 /** The part of an Ajv error the mapping reads. */
 export interface SchemaProblem {
@@ -9,6 +10,8 @@ export interface SchemaProblem {
 }
 
 export type ValidationContext = 'querystring' | 'body' | 'params' | 'headers' | string;
+
+const nulDetail = 'must not contain the NUL character (U+0000)';
 
 const queryCodes: Record<string, ApiErrorCode> = {
   limit: ApiErrorCode.BadLimit,
@@ -45,6 +48,7 @@ export function validationToApiError(
 ): ApiError {
   const problem = problems[0];
   const path = problem?.instancePath ?? '';
+  const nul = problem?.keyword === 'pattern' && problem.params.pattern === noNulPattern;
   if (context === 'body') {
     const param = path === '' ? 'body' : path;
     const detail =
@@ -52,7 +56,9 @@ export function validationToApiError(
         ? `unknown field "${String(problem.params.additionalProperty)}"`
         : problem?.keyword === 'required'
           ? `missing field "${String(problem.params.missingProperty)}"`
-          : (problem?.message ?? 'is invalid');
+          : nul
+            ? nulDetail
+            : (problem?.message ?? 'is invalid');
     return new ApiError(400, bodyCode, `${param}: ${detail}`, { param });
   }
   if (context === 'headers') {
@@ -71,6 +77,7 @@ export function validationToApiError(
       param: name,
     });
   const code = queryCodes[name] ?? ApiErrorCode.BadParam;
+  if (nul) return new ApiError(400, code, `${name}: ${nulDetail}`, { param: name });
   const hint = hints[name];
   return new ApiError(
     400,

@@ -50,6 +50,17 @@ export function toApiError(error: FastifyError, bodyCode?: ApiErrorCode): ApiErr
     return new ApiError(400, ApiErrorCode.BadBody, 'the body is not valid JSON');
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
     return new ApiError(error.statusCode, ApiErrorCode.BadParam, error.message);
+  // Input PostgreSQL's text cannot hold (NUL, an untranslatable character) that got past
+  // the schemas: still the client's input, not a bug of the service.
+  if (error.code === '22021' || error.code === '22P05')
+    return new ApiError(
+      400,
+      ApiErrorCode.BadParam,
+      'a parameter holds a character the feed cannot store',
+      {
+        cause: error,
+      },
+    );
   if (classifyDatabaseError(error) === 'transient')
     return new ApiError(503, ApiErrorCode.DatabaseUnavailable, 'the feed database is unavailable', {
       cause: error,

@@ -5,7 +5,7 @@ import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { HeadCache } from '../headCache.js';
 import type { LiveFeed } from '../liveFeed.js';
 import type { Guards } from '../plugins/auth.js';
-import { EventIdParams, EventKeyQuery, errorResponses } from '../schemas.js';
+import { EventIdParams, EventKeyQuery, errorResponses, noNulPattern } from '../schemas.js';
 
 export interface AdminRoutesOptions {
   pool: Pool;
@@ -94,6 +94,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
             person: Type.String({
               minLength: 1,
               maxLength: 200,
+              pattern: noNulPattern,
               description: 'The person as `actor` or `subject` (an employee id).',
             }),
           },
