@@ -15,6 +15,7 @@ export const ApiErrorCode = {
   BadParam: 'FEED_API_BAD_PARAM',
   BadLastEventId: 'FEED_API_BAD_LAST_EVENT_ID',
   QueryTooLong: 'FEED_API_QUERY_TOO_LONG',
+  PathTooLong: 'FEED_API_PATH_TOO_LONG',
   AuthMissing: 'FEED_API_AUTH_MISSING',
   AuthInvalid: 'FEED_API_AUTH_INVALID',
   AuthDisabled: 'FEED_API_AUTH_DISABLED',

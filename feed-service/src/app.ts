@@ -10,6 +10,7 @@ import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { createGuards } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
+import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
 import { securityPlugin } from './plugins/security.js';
 import { adminRoutes } from './routes/admin.js';
@@ -55,6 +56,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     disableRequestLogging: true,
     // Event ids are up to 200 characters; Fastify's default is 100.
     routerOptions: { maxParamLength: 256 },
+    // Errors the router answers before any route (a path parameter over maxParamLength, a
+    // malformed URL) in the API's error shape too.
+    frameworkErrors: frameworkErrorHandler,
     ajv: {
       customOptions: {
         // An unknown query parameter is a 400, not silently dropped: `types=` instead of
