@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
 import type { Pool } from '@feed/store';
@@ -53,7 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: limits.maxBodyBytes,
     // Two log lines per request would cost more than the head of the feed itself; metrics count
     // requests, and errors are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Event ids are up to 200 characters; Fastify's default is 100.
     routerOptions: { maxParamLength: 256 },
     // Errors the router answers before any route (a path parameter over maxParamLength, a
