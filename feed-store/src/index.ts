@@ -11,7 +11,7 @@ export { migrations, type Migration } from './migrations/index.js';
 export { FEED_EVENTS_CHANNEL } from './notifyChannel.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
 export { classifyDatabaseError, SqlState, type DatabaseErrorKind } from './databaseErrors.js';
-export type { StoredEvent, EventFilter } from './eventRow.js';
+export { filterClause, type StoredEvent, type EventFilter } from './eventRow.js';
 export {
   insertEvents,
   lockFeedWrites,

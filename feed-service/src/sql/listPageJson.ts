@@ -1,30 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { EventFilter, Queryable } from '@feed/store';
+import { filterClause, type EventFilter, type Queryable } from '@feed/store';
 
 export interface PageJson {
   /** The page's items as a JSON array, each item built by PostgreSQL. */
   items: string;
   /** `seq` of the last item, when a next page exists. */
   nextSeq: string | null;
-}
-
-/** The WHERE clause of a filter: only the predicates present, so plans use their index. */
-function whereClause(filter: EventFilter, before: string | undefined, params: unknown[]): string {
-  const where = ['hidden_at is null'];
-  const add = (sql: (n: number) => string, value: unknown) => {
-    params.push(value);
-    where.push(sql(params.length));
-  };
-  const types = filter.types ?? [];
-  if (types.length === 1) add((n) => `type = $${n}`, types[0]);
-  else if (types.length > 1) add((n) => `type = any($${n}::text[])`, types);
-  if (filter.source !== undefined) add((n) => `source = $${n}`, filter.source);
-  if (filter.actor !== undefined) add((n) => `actor = $${n}`, filter.actor);
-  if (filter.subject !== undefined) add((n) => `subject = $${n}`, filter.subject);
-  if (filter.since !== undefined) add((n) => `time >= $${n}::timestamptz`, filter.since);
-  if (filter.until !== undefined) add((n) => `time < $${n}::timestamptz`, filter.until);
-  if (before !== undefined) add((n) => `seq < $${n}::bigint`, before);
-  return where.join(' and ');
 }
 
 /**
@@ -41,7 +22,11 @@ export async function listPageJson(
   options: EventFilter & { limit: number; before?: string | undefined },
 ): Promise<PageJson> {
   const params: unknown[] = [];
-  const where = whereClause(options, options.before, params);
+  let where = filterClause(options, params);
+  if (options.before !== undefined) {
+    params.push(options.before);
+    where += ` and seq < $${params.length}::bigint`;
+  }
   params.push(options.limit);
   const limit = `$${params.length}::int`;
   const text = `
