@@ -55,7 +55,7 @@ afterAll(async () => {
 
 describe('the live feed page', () => {
   it.skipIf(!hasChromium)(
-    `shows the feed, loads more, shows new events live, and renders content as text (${chromiumPath} ${hasChromium ? 'found' : 'missing: run scripts/chromium.sh'})`,
+    `shows the feed, loads more, shows new events live, and renders content as text (${chromiumPath} ${hasChromium ? 'found' : 'missing: run scripts/debian-packages.sh chromium'})`,
     async () => {
       const older = Array.from({ length: 24 }, (_, i) =>
         registered(`Person ${i}`, {
