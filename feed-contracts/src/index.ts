@@ -33,3 +33,9 @@ export {
 } from './parseMessage.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { parseAmqpUrls, urlForAttempt, redactUrl } from './amqpUrls.js';
+export {
+  connectLoop,
+  abortableSleep,
+  type ConnectLoopOptions,
+  type LoopLogger,
+} from './connectLoop.js';

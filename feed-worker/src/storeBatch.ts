@@ -1,4 +1,10 @@
-import { FeedErrorCode, backoffDelay, isReactionType, type FeedEvent } from '@feed/contracts';
+import {
+  FeedErrorCode,
+  abortableSleep,
+  backoffDelay,
+  isReactionType,
+  type FeedEvent,
+} from '@feed/contracts';
 import {
   applyReactions,
   classifyDatabaseError,
@@ -7,7 +13,6 @@ import {
   type Pool,
 } from '@feed/store';
 import { afterRefusal } from './bisect.js';
-import { abortableSleep } from './connectLoop.js';
 import type { Logger } from './logger.js';
 
 export interface ParsedMessage<M> {

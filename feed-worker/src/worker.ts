@@ -1,6 +1,8 @@
 import {
   FeedErrorCode,
+  abortableSleep,
   backoffDelay,
+  connectLoop,
   isFeedError,
   parseMessage,
   redactUrl,
@@ -10,7 +12,6 @@ import { createPool } from '@feed/store';
 import type { ConsumeMessage } from 'amqplib';
 import { Batcher } from './batcher.js';
 import type { WorkerConfig } from './config.js';
-import { abortableSleep, connectLoop } from './connectLoop.js';
 import { startHealthServer } from './health.js';
 import { createLogger, messageLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';

@@ -1,5 +1,9 @@
-import { backoffDelay } from '@feed/contracts';
-import type { Logger } from './logger.js';
+import { backoffDelay } from './backoff.js';
+
+/** What the loop logs through: pino's signature, so any pino logger (or child) fits. */
+export interface LoopLogger {
+  warn(details: object, message: string): void;
+}
 
 export interface ConnectLoopOptions {
   /**
@@ -14,7 +18,7 @@ export interface ConnectLoopOptions {
   maxMs: number;
   /** A session that lasted this long was healthy: the next delay starts from the minimum again. */
   healthyAfterMs: number;
-  logger: Logger;
+  logger: LoopLogger;
   /** Errors that no retry can fix (a topology mismatch): the loop stops and rethrows. */
   isFatal?: (error: unknown) => boolean;
   /** Called before each attempt; tests observe the stack depth here. */
@@ -27,7 +31,8 @@ export interface ConnectLoopOptions {
 }
 
 /**
- * The worker's life as an explicit loop, never recursion: an outage of any length leaves the
+ * A client's life (the worker's consumer, a publisher's connection, the service's LISTEN
+ * connection) as an explicit loop, never recursion: an outage of any length leaves the
  * stack and the memory where they were. Capped exponential backoff with full jitter keeps a
  * fleet of workers from hammering a recovering broker in lockstep.
  */
