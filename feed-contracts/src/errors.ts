@@ -2,8 +2,8 @@
  * Every error the feed raises carries a stable code. A code is never reused for another
  * meaning, so dashboards, alerts and clients can match on it.
  *
- * `permanent` is the worker's decision: a permanent error can never succeed on retry and the
- * message is parked; a transient one (a database or broker outage) is retried.
+ * `permanent` says whether the same thing can succeed later: a publisher retries a transient
+ * publish error (the broker was away, slow, or refused it for now), never a permanent one.
  */
 export const FeedErrorCode = {
   // Rejections of an incoming message: all permanent.
@@ -23,6 +23,9 @@ export const FeedErrorCode = {
   Schema: 'FEED_ERR_SCHEMA',
   // The database refused the data of a message (a constraint, an invalid value).
   Refused: 'FEED_ERR_REFUSED',
+  // The worker failed on this message in a way no rule names (a bug): parked, so that it
+  // stops nothing, with the error as its reason.
+  Internal: 'FEED_ERR_INTERNAL',
   // Passing failures: retried, never parked.
   DatabaseUnavailable: 'FEED_ERR_DATABASE_UNAVAILABLE',
   BrokerUnavailable: 'FEED_ERR_BROKER_UNAVAILABLE',

@@ -39,3 +39,4 @@ export {
   type ConnectLoopOptions,
   type LoopLogger,
 } from './connectLoop.js';
+export { boundedText } from './boundedText.js';

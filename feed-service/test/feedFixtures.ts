@@ -1,4 +1,4 @@
-import type { FeedEvent } from '@feed/contracts';
+import { isReactionType, type FeedEvent } from '@feed/contracts';
 import {
   applyReactions,
   insertEvents,
@@ -51,7 +51,10 @@ export function reaction(
 export async function store(pool: Pool, events: readonly FeedEvent[]) {
   return withTransaction(pool, async (client) => {
     const inserted = await insertEvents(client, events);
-    await applyReactions(client, events);
+    await applyReactions(
+      client,
+      events.filter((event) => isReactionType(event.type)),
+    );
     await recountReactions(client, inserted);
     return inserted;
   });

@@ -28,6 +28,11 @@ const transientCodes = new Set<string>([
   SqlState.InvalidCatalogName,
   SqlState.NotInPrerequisiteState,
 ]);
+/**
+ * A statement timeout (or a cancel) may come from the rows or from the database's moment: it
+ * gets the bounded tries of an unknown error, then the probe decides.
+ */
+const unknownCodes = new Set<string>([SqlState.QueryCanceled]);
 /** Classes where the data of a row is refused: retrying the same rows can never succeed. */
 const dataClasses = new Set(['22', '23', '54']);
 
@@ -43,6 +48,7 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
   if (typeof code === 'string') {
     if (/^[0-9A-Z]{5}$/.test(code)) {
       const cls = code.slice(0, 2);
+      if (unknownCodes.has(code)) return 'unknown';
       if (transientClasses.has(cls) || transientCodes.has(code)) return 'transient';
       if (dataClasses.has(cls)) return 'data';
       return 'unknown';

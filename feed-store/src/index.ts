@@ -19,6 +19,7 @@ export {
   type InsertedEvent,
 } from './sql/insertEvents.js';
 export { applyReactions } from './sql/applyReactions.js';
+export { storeEvents, probeWrite, type StoreEventsResult } from './storeEvents.js';
 export { recountReactions } from './sql/recountReactions.js';
 export { listEvents, type ListEventsOptions } from './sql/listEvents.js';
 export { listEventsAfter, type ListEventsAfterOptions } from './sql/listEventsAfter.js';

@@ -28,6 +28,8 @@ describe('classifyDatabaseError', () => {
   });
   it('anything else is unknown', () => {
     expect(classifyDatabaseError({ code: '42P01' })).toBe('unknown');
+    // A statement timeout may be one row's fault: bounded tries, then the probe decides.
+    expect(classifyDatabaseError({ code: '57014' })).toBe('unknown');
     expect(classifyDatabaseError(new Error('something else'))).toBe('unknown');
     expect(classifyDatabaseError(undefined)).toBe('unknown');
   });

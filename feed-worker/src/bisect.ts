@@ -8,11 +8,3 @@ export function halves<T>(group: readonly T[]): [T[], T[]] {
   const middle = Math.ceil(group.length / 2);
   return [group.slice(0, middle), group.slice(middle)];
 }
-
-/** What to do with a group after the database refused it. */
-export type RefusalStep<T> = { park: T } | { retry: [T[], T[]] };
-
-export function afterRefusal<T>(group: readonly T[]): RefusalStep<T> {
-  if (group.length === 1) return { park: group[0]! };
-  return { retry: halves(group) };
-}

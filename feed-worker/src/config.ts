@@ -25,6 +25,13 @@ export interface WorkerConfig {
   reconnectMaxMs: number;
   shutdownTimeoutMs: number;
   dbPoolMax: number;
+  /** Most events in one transaction: a bulk message is stored in parts of this size. */
+  maxEventsPerTransaction: number;
+  /**
+   * Longest a finished message waits for the ack of an unfinished one delivered before it,
+   * ms; past it, it is acked on its own, and the holdup shows in /readyz, a metric and a log.
+   */
+  ackWaitMs: number;
 }
 
 const int = (minimum: number, maximum: number, defaultValue: number) => ({
@@ -61,6 +68,8 @@ const schema = {
     WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
     // Two batches in flight, plus the readiness check.
     WORKER_DB_POOL_MAX: int(3, 100, 4),
+    WORKER_MAX_EVENTS_PER_TRANSACTION: int(1, 100_000, 1000),
+    WORKER_ACK_WAIT_MS: int(100, 600_000, 5000),
   },
 } as const;
 
@@ -80,6 +89,8 @@ interface Env {
   WORKER_RECONNECT_MAX_MS: number;
   WORKER_SHUTDOWN_TIMEOUT_MS: number;
   WORKER_DB_POOL_MAX: number;
+  WORKER_MAX_EVENTS_PER_TRANSACTION: number;
+  WORKER_ACK_WAIT_MS: number;
 }
 
 function invalid(message: string): FeedError {
@@ -145,5 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     reconnectMaxMs: values.WORKER_RECONNECT_MAX_MS,
     shutdownTimeoutMs: values.WORKER_SHUTDOWN_TIMEOUT_MS,
     dbPoolMax: values.WORKER_DB_POOL_MAX,
+    maxEventsPerTransaction: values.WORKER_MAX_EVENTS_PER_TRANSACTION,
+    ackWaitMs: values.WORKER_ACK_WAIT_MS,
   };
 }

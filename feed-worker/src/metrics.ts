@@ -33,6 +33,26 @@ export function createMetrics() {
       labelNames: ['code'] as const,
       registers,
     }),
+    parkedMinimal: new Counter({
+      name: 'feed_worker_messages_parked_minimal_total',
+      help: 'Messages parked without their original headers and properties, which could not be carried.',
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'feed_worker_messages_dead_lettered_total',
+      help: 'Messages that could not be parked at all, rejected for the broker to dead-letter through feed.dlx.',
+      registers,
+    }),
+    parkRetries: new Counter({
+      name: 'feed_worker_park_retries_total',
+      help: 'Parks tried again because the broker lost, blocked or did not confirm the copy.',
+      registers,
+    }),
+    ackHoldup: new Gauge({
+      name: 'feed_worker_ack_holdup_seconds',
+      help: 'Age of the oldest unfinished message while messages delivered after it are finished (0: none).',
+      registers,
+    }),
     acked: new Counter({
       name: 'feed_worker_messages_acked_total',
       help: 'Messages acknowledged after the commit (or park) that holds them.',

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { redactUrl, topology, urlForAttempt } from '@feed/contracts';
+import { boundedText, redactUrl, topology, urlForAttempt } from '@feed/contracts';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import { amqpConnect } from './amqpConnect.js';
 import type { Logger } from './logger.js';
@@ -7,6 +7,16 @@ import type { Logger } from './logger.js';
 export interface ParkReason {
   code: string;
   reason: string;
+}
+
+/** One message to park: the original, why, and for a bulk message its refused events only. */
+export interface ParkRequest {
+  message: Message;
+  why: ParkReason;
+  /** Replaces the body (a bulk message parks only the events the database refused). */
+  body?: Buffer;
+  /** More `x-feed-*` headers. */
+  headers?: Record<string, string>;
 }
 
 export interface ParkerOptions {
@@ -17,8 +27,32 @@ export interface ParkerOptions {
   confirmTimeoutMs?: number;
 }
 
+/** How a message was parked: whole, or without its original headers and properties. */
+export type ParkOutcome = 'parked' | 'parked-minimal';
+
+/** Neither the copy nor the minimal copy can be encoded: the message cannot be parked. */
+export class UnparkableError extends Error {
+  override readonly name = 'UnparkableError';
+}
+
+/** A reason stays readable and small, whatever the message quoted into it. */
+const maxReasonLength = 1000;
+
 /** Identifies this process in `x-feed-worker`. */
 export const workerIdentity = `${hostname()}:${process.pid}`;
+
+function feedHeaders(request: ParkRequest, now: Date): Record<string, string> {
+  const { message, why } = request;
+  return {
+    'x-feed-error': boundedText(why.reason, maxReasonLength),
+    'x-feed-error-code': boundedText(why.code, 100),
+    'x-feed-parked-at': now.toISOString(),
+    'x-feed-worker': workerIdentity,
+    'x-feed-original-exchange': message.fields.exchange,
+    'x-feed-original-routing-key': message.fields.routingKey,
+    ...request.headers,
+  };
+}
 
 /**
  * The headers and properties of a parked copy: the original properties, and why it was
@@ -29,6 +63,7 @@ export function parkedProperties(
   message: Message,
   why: ParkReason,
   now: Date = new Date(),
+  request: ParkRequest = { message, why },
 ): Options.Publish {
   const { userId, expiration: _expiration, headers, ...rest } = message.properties;
   const options: Options.Publish = {};
@@ -37,15 +72,41 @@ export function parkedProperties(
   options.deliveryMode = 2;
   options.headers = {
     ...(headers ?? {}),
-    'x-feed-error': why.reason,
-    'x-feed-error-code': why.code,
-    'x-feed-parked-at': now.toISOString(),
-    'x-feed-worker': workerIdentity,
-    'x-feed-original-exchange': message.fields.exchange,
-    'x-feed-original-routing-key': message.fields.routingKey,
+    ...feedHeaders(request, now),
     ...(userId === undefined ? {} : { 'x-feed-original-user-id': userId }),
   };
   return options;
+}
+
+/**
+ * The copy that can always be encoded: the feed's own headers, bounded, and the properties
+ * that say what the message was; the original headers and other properties are dropped, and
+ * `x-feed-dropped` says so. Used when the whole copy cannot be sent (headers near the 64 KiB
+ * a field table may take, values AMQP cannot carry).
+ */
+export function minimalParkedProperties(
+  request: ParkRequest,
+  dropped: string,
+  now: Date = new Date(),
+): Options.Publish {
+  const { contentType, messageId, appId, type, timestamp } = request.message.properties;
+  const short = (value: unknown) =>
+    typeof value === 'string' && Buffer.byteLength(value) < 256 ? value : undefined;
+  const options: Options.Publish = {
+    deliveryMode: 2,
+    headers: { ...feedHeaders(request, now), 'x-feed-dropped': boundedText(dropped, 300) },
+  };
+  if (short(contentType) !== undefined) options.contentType = contentType as string;
+  if (short(messageId) !== undefined) options.messageId = messageId as string;
+  if (short(appId) !== undefined) options.appId = appId as string;
+  if (short(type) !== undefined) options.type = type as string;
+  if (typeof timestamp === 'number' && Number.isFinite(timestamp)) options.timestamp = timestamp;
+  return options;
+}
+
+/** Errors of the copy itself (it cannot be encoded), as opposed to the broker's. */
+function isCopyFault(error: unknown): boolean {
+  return error instanceof RangeError || error instanceof TypeError;
 }
 
 /**
@@ -64,32 +125,64 @@ export class Parker {
     this.#options = options;
   }
 
-  async park(message: Message, why: ParkReason): Promise<void> {
+  /**
+   * Parks one message and resolves once the broker confirmed the copy. When the copy cannot
+   * be encoded, the minimal copy goes instead ('parked-minimal'); when neither can, it throws
+   * UnparkableError. Any other error is the broker's (connection lost, blocked, no confirm in
+   * time, a nack) and the same park can be tried again.
+   */
+  async park(request: ParkRequest): Promise<ParkOutcome> {
     const channel = await this.#open();
-    const timeoutMs = this.#options.confirmTimeoutMs ?? 10_000;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`no confirm for a parked message within ${timeoutMs} ms`));
-        // A confirm that never came leaves the channel suspect: start over next time.
-        void this.#reset();
-      }, timeoutMs);
+    const content = request.body ?? request.message.content;
+    let sent: Promise<void>;
+    let outcome: ParkOutcome = 'parked';
+    try {
+      sent = this.#send(
+        channel,
+        content,
+        parkedProperties(request.message, request.why, new Date(), request),
+      );
+    } catch (error) {
+      if (!isCopyFault(error)) throw error;
+      outcome = 'parked-minimal';
+      const dropped = `the original headers and properties: ${(error as Error).message}`;
       try {
-        channel.sendToQueue(
-          topology.deadLetterQueue,
-          message.content,
-          parkedProperties(message, why),
-          (error: unknown) => {
-            clearTimeout(timer);
-            if (error) reject(error instanceof Error ? error : new Error(String(error)));
-            else resolve();
-          },
+        sent = this.#send(channel, content, minimalParkedProperties(request, dropped));
+      } catch (minimalError) {
+        if (!isCopyFault(minimalError)) throw minimalError;
+        throw new UnparkableError(
+          `neither the copy nor a minimal copy can be encoded: ${(minimalError as Error).message}`,
+          { cause: minimalError },
         );
-      } catch (error) {
-        clearTimeout(timer);
-        void this.#reset();
-        reject(error);
       }
+    }
+    await sent;
+    return outcome;
+  }
+
+  /**
+   * Publishes one copy. Throws synchronously when amqplib cannot encode it (nothing was
+   * written, the channel is intact); the promise rejects for the broker's reasons.
+   */
+  #send(channel: ConfirmChannel, content: Buffer, properties: Options.Publish): Promise<void> {
+    const timeoutMs = this.#options.confirmTimeoutMs ?? 10_000;
+    let settle!: (error?: unknown) => void;
+    const confirmed = new Promise<void>((resolve, reject) => {
+      settle = (error?: unknown) =>
+        error === undefined || error === null
+          ? resolve()
+          : reject(error instanceof Error ? error : new Error(String(error)));
     });
+    channel.sendToQueue(topology.deadLetterQueue, content, properties, (error: unknown) => {
+      clearTimeout(timer);
+      settle(error);
+    });
+    const timer = setTimeout(() => {
+      settle(new Error(`no confirm for a parked message within ${timeoutMs} ms`));
+      // A confirm that never came leaves the channel suspect: start over next time.
+      void this.#reset();
+    }, timeoutMs);
+    return confirmed;
   }
 
   async close(): Promise<void> {

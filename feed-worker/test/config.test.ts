@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       reconnectMaxMs: 30000,
       shutdownTimeoutMs: 15000,
       dbPoolMax: 4,
+      maxEventsPerTransaction: 1000,
+      ackWaitMs: 5000,
     });
   });
 

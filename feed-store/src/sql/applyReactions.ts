@@ -4,18 +4,16 @@ import { lockFeedWrites } from './insertEvents.js';
 import { recountReactions } from './recountReactions.js';
 
 /**
- * Records `reaction.added` / `reaction.removed` events and updates the counters of the
- * events they target, with one upsert and one recount. For each person, target and reaction
- * the latest by event time wins, so a redelivered or late event changes nothing.
- * Returns how many reaction rows changed. Call it inside a transaction.
+ * Records `reaction.added` / `reaction.removed` events (the caller passes only those:
+ * `storeEvents` sorts a batch once) and updates the counters of the events they target, with
+ * one upsert and one recount. For each person, target and reaction the latest by event time
+ * wins, so a redelivered or late event changes nothing. Returns how many reaction rows
+ * changed. Call it inside a transaction.
  */
 export async function applyReactions(
   client: Queryable,
-  events: readonly FeedEvent[],
+  reactions: readonly FeedEvent[],
 ): Promise<number> {
-  const reactions = events.filter(
-    (e) => e.type === 'reaction.added' || e.type === 'reaction.removed',
-  );
   if (reactions.length === 0) return 0;
   // Under the writers' lock, the recount sees every event committed before, and an event
   // committed after counts this reaction itself (insertEvents).

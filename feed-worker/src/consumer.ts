@@ -8,46 +8,36 @@ import {
   type QueueType,
 } from '@feed/contracts';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { AckTracker } from './ackTracker.js';
 import { amqpConnect } from './amqpConnect.js';
 import type { Logger } from './logger.js';
 
 /**
  * One life of the broker connection: its channel and consumer. A message remembers the
- * session that delivered it and is acked only on that session's channel, while it is open;
- * once the session ended its acks are dropped (the broker redelivers, the unique key absorbs
+ * consumer that delivered it and is acked only on that consumer's channel, while it is open;
+ * once the consumer ended its acks are dropped (the broker redelivers, the unique key absorbs
  * the copy), so an ack never reaches a replaced channel.
  */
-export class Session {
+export class Consumer {
   open = true;
   consuming = false;
   consumerTag: string | undefined;
-  readonly #connection: ChannelModel;
+  readonly acks: AckTracker<ConsumeMessage>;
   readonly #channel: Channel;
   readonly #end: (reason: string, error?: unknown) => void;
 
-  constructor(connection: ChannelModel, channel: Channel, end: Session['end']) {
-    this.#connection = connection;
+  constructor(channel: Channel, end: Consumer['end'], ackWaitMs: number) {
     this.#channel = channel;
     this.#end = end;
-  }
-
-  get connection(): ChannelModel {
-    return this.#connection;
-  }
-
-  /**
-   * Acks `message` and every earlier delivery of this channel. The caller guarantees that all
-   * of those are done (batches are finished in delivery order). False: dropped, the channel
-   * is gone.
-   */
-  ackUpTo(message: ConsumeMessage): boolean {
-    if (!this.open) return false;
-    try {
-      this.#channel.ack(message, true);
-      return true;
-    } catch {
-      return false;
-    }
+    this.acks = new AckTracker<ConsumeMessage>(
+      {
+        ack: (deliveryTag, allUpTo) =>
+          this.#send(() => this.#channel.ack(tagged(deliveryTag), allUpTo)),
+        reject: (deliveryTag) =>
+          this.#send(() => this.#channel.nack(tagged(deliveryTag), false, false)),
+      },
+      { waitMs: ackWaitMs },
+    );
   }
 
   /** Stops deliveries; what was delivered but not acked returns to the queue at close. */
@@ -78,33 +68,50 @@ export class Session {
     }
     this.#end(reason);
   }
+
+  /** An ack for a channel that is gone is dropped: the broker redelivers, dedup absorbs it. */
+  #send(write: () => void): void {
+    if (!this.open) return;
+    try {
+      write();
+    } catch {
+      // The channel closed under us; its 'close' event ends this consumer.
+    }
+  }
 }
 
-export interface SessionOptions {
+/** amqplib acks by message; only the delivery tag is read. */
+function tagged(deliveryTag: number): ConsumeMessage {
+  return { fields: { deliveryTag } } as ConsumeMessage;
+}
+
+export interface ConsumerOptions {
   url: string;
   name: string;
   heartbeatS: number;
   queueType: QueueType;
   prefetch: number;
+  /** See AckTrackerOptions.waitMs. */
+  ackWaitMs: number;
   logger: Logger;
-  /** Every delivery of this session, in order. */
-  onDelivery: (message: ConsumeMessage, session: Session) => void;
+  /** Every delivery of this consumer, in order. */
+  onDelivery: (message: ConsumeMessage, consumer: Consumer) => void;
   /** The consumer is attached. */
-  onConsuming: (session: Session) => void;
-  /** The session ended; its messages not yet acked will be redelivered. */
-  onEnd: (session: Session) => void;
+  onConsuming: (consumer: Consumer) => void;
+  /** The consumer ended; its messages not yet acked will be redelivered. */
+  onEnd: (consumer: Consumer) => void;
   /** How often to read the queue's depth and consumer count, ms (0: never). */
   checkIntervalMs: number;
   onCheck?: (depth: { messageCount: number; consumerCount: number }) => void;
 }
 
 /**
- * Connects, declares the topology, consumes, and resolves once the session is over: the
+ * Connects, declares the topology, consumes, and resolves once this consumer's life is over: the
  * connection or channel closed, the broker cancelled the consumer (queue deleted, node
  * failover) or `end()` was called. Rejects if it cannot start; a queue declared with other
  * arguments rejects with FEED_ERR_TOPOLOGY_MISMATCH, which no retry can fix.
  */
-export async function runSession(options: SessionOptions): Promise<void> {
+export async function runConsumer(options: ConsumerOptions): Promise<void> {
   const { logger } = options;
   const connection = await amqpConnect(options.url, {
     heartbeatS: options.heartbeatS,
@@ -114,7 +121,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
   const closed = new Promise<void>((resolve) => connection.once('close', () => resolve()));
   let resolveEnded!: () => void;
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
-  let session: Session | undefined;
+  let consumer: Consumer | undefined;
   let over = false;
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -122,13 +129,14 @@ export async function runSession(options: SessionOptions): Promise<void> {
     if (over) return;
     over = true;
     if (timer !== undefined) clearInterval(timer);
-    if (session !== undefined) {
+    if (consumer !== undefined) {
       // First, synchronously: from here no ack goes to this channel.
-      session.open = false;
-      session.consuming = false;
-      options.onEnd(session);
+      consumer.open = false;
+      consumer.consuming = false;
+      consumer.acks.close();
+      options.onEnd(consumer);
     }
-    logger.warn({ reason, err: error }, 'broker session ended');
+    logger.warn({ reason, err: error }, 'broker connection ended');
     void closeConnection(connection, closed).then(resolveEnded);
   };
   connection.on('error', (error: Error) => end('connection error', error));
@@ -166,29 +174,33 @@ export async function runSession(options: SessionOptions): Promise<void> {
       );
     }
     await channel.prefetch(options.prefetch);
-    session = new Session(connection, channel, end);
-    const current = session;
+    consumer = new Consumer(channel, end, options.ackWaitMs);
+    const current = consumer;
     const { consumerTag } = await channel.consume(
       topology.queue,
       (message) => {
         if (message === null) end('consumer cancelled by the broker');
-        else options.onDelivery(message, current);
+        else {
+          current.acks.received(message, message.fields.deliveryTag);
+          options.onDelivery(message, current);
+        }
       },
       { noAck: false },
     );
     if (over) return await ended;
-    session.consumerTag = consumerTag;
-    session.consuming = true;
-    options.onConsuming(session);
+    consumer.consumerTag = consumerTag;
+    consumer.consuming = true;
+    options.onConsuming(consumer);
     if (options.checkIntervalMs > 0) {
       timer = setInterval(() => void checkQueue(connection, options), options.checkIntervalMs);
       void checkQueue(connection, options);
     }
   } catch (error) {
     over = true;
-    if (session !== undefined) {
-      session.open = false;
-      options.onEnd(session);
+    if (consumer !== undefined) {
+      consumer.open = false;
+      consumer.acks.close();
+      options.onEnd(consumer);
     }
     await closeConnection(connection, closed);
     throw error;
@@ -197,7 +209,7 @@ export async function runSession(options: SessionOptions): Promise<void> {
 }
 
 /** Reads depth and consumers on a channel of its own: a 404 closes that channel only. */
-async function checkQueue(connection: ChannelModel, options: SessionOptions): Promise<void> {
+async function checkQueue(connection: ChannelModel, options: ConsumerOptions): Promise<void> {
   let channel: Channel | undefined;
   try {
     channel = await connection.createChannel();
@@ -206,7 +218,7 @@ async function checkQueue(connection: ChannelModel, options: SessionOptions): Pr
     options.onCheck?.({ messageCount, consumerCount });
     await channel.close();
   } catch {
-    // The queue is gone or the connection is: the session notices on its own channel.
+    // The queue is gone or the connection is: the consumer notices on its own channel.
   }
 }
 

@@ -1,0 +1,56 @@
+import { isReactionType, type FeedEvent } from '@feed/contracts';
+import type { Pool } from './pool.js';
+import { applyReactions } from './sql/applyReactions.js';
+import { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
+import { withTransaction } from './withTransaction.js';
+
+export interface StoreEventsResult {
+  /** The rows that are new, in batch order. */
+  inserted: InsertedEvent[];
+  /** Events already stored (redelivery, a publisher's retry, a repeat inside the batch). */
+  duplicates: number;
+  /** Reaction events applied to the counters of their targets. */
+  reactions: number;
+}
+
+/**
+ * Stores what a batch of messages carries, in one transaction: the events as rows, the
+ * reactions as changes to their targets' counters. Either all of it commits or none does, so
+ * a message whose events were stored can be acked, and one that was not is redelivered whole.
+ */
+export async function storeEvents(
+  pool: Pool,
+  events: readonly FeedEvent[],
+): Promise<StoreEventsResult> {
+  const rows: FeedEvent[] = [];
+  const reactions: FeedEvent[] = [];
+  for (const event of events) (isReactionType(event.type) ? reactions : rows).push(event);
+  return withTransaction(pool, async (client) => {
+    // insertEvents also counts the reactions that arrived before their event.
+    const inserted = await insertEvents(client, rows);
+    await applyReactions(client, reactions);
+    return { inserted, duplicates: rows.length - inserted.length, reactions: reactions.length };
+  });
+}
+
+/**
+ * Whether this database takes the feed's writes at all: an insert into `feed_events`, rolled
+ * back. Rejects with the database's error when it does not (the table is missing, the role
+ * lost its INSERT grant, the database is read-only or down): then a failing batch is the
+ * database's fault, not its messages'.
+ */
+export async function probeWrite(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    await client.query(
+      `insert into feed_events (source, event_id, type, time)
+       values ('feed-probe', 'probe', 'feed.probe', now())
+       on conflict (source, event_id) do nothing`,
+    );
+  } finally {
+    await client.query('rollback').catch((error: Error) => (broken = error));
+    client.release(broken);
+  }
+}

@@ -1,0 +1,167 @@
+/** What the tracker needs of a channel: acks and rejects by delivery tag. */
+export interface AckChannel {
+  ack(deliveryTag: number, allUpTo: boolean): void;
+  /** Rejects without requeue: the broker dead-letters the message through `feed.dlx`. */
+  reject(deliveryTag: number): void;
+}
+
+export interface AckTrackerOptions {
+  /**
+   * How long a finished message may wait for an unfinished one delivered before it, ms. Past
+   * it, it is acked on its own, so one message that cannot finish (a park waiting for a
+   * blocked broker) never holds the acks of the messages after it.
+   */
+  waitMs: number;
+  now?: () => number;
+  /** Schedules the acks of messages that waited `waitMs`; tests pass a fake. */
+  setTimer?: (run: () => void, ms: number) => { cancel(): void };
+}
+
+interface Entry<M> {
+  tag: number;
+  message: M;
+  receivedAt: number;
+  /** pending: still being worked on; done: may be acked; sent: acked or rejected already. */
+  state: 'pending' | 'done' | 'sent';
+  doneAt: number;
+}
+
+/** The oldest unfinished message of a channel, while later ones are finished. */
+export interface Holdup<M> {
+  message: M;
+  /** Since it was delivered, ms. */
+  ageMs: number;
+  /** Finished messages delivered after it. */
+  waiting: number;
+}
+
+/**
+ * The acks of one channel. Messages finish in any order (two batches in flight, parks that
+ * wait for the broker); the broker counts delivery tags in order. A run of finished messages
+ * at the front is acked with one `multiple` ack, which covers exactly them; a finished message
+ * behind an unfinished one waits up to `waitMs`, then is acked on its own. A tag acked on its
+ * own is never covered by a later `multiple` ack (that ack names the last tag still
+ * outstanding), so the broker never sees a tag twice.
+ */
+export class AckTracker<M> {
+  readonly #channel: AckChannel;
+  readonly #options: AckTrackerOptions;
+  readonly #now: () => number;
+  #entries: Array<Entry<M>> = [];
+  #head = 0;
+  readonly #byMessage = new Map<M, Entry<M>>();
+  #timer: { cancel(): void } | undefined;
+  #closed = false;
+
+  constructor(channel: AckChannel, options: AckTrackerOptions) {
+    this.#channel = channel;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Every delivery of the channel, in delivery order. */
+  received(message: M, deliveryTag: number): void {
+    const entry: Entry<M> = {
+      tag: deliveryTag,
+      message,
+      receivedAt: this.#now(),
+      state: 'pending',
+      doneAt: 0,
+    };
+    this.#entries.push(entry);
+    this.#byMessage.set(message, entry);
+  }
+
+  /** The messages are stored or parked: ack them as soon as the order allows. */
+  done(messages: Iterable<M>): void {
+    const now = this.#now();
+    for (const message of messages) {
+      const entry = this.#byMessage.get(message);
+      if (entry === undefined || entry.state !== 'pending') continue;
+      entry.state = 'done';
+      entry.doneAt = now;
+    }
+    this.#flush();
+  }
+
+  /** Rejects one message at once, without requeue (the broker dead-letters it). */
+  reject(message: M): void {
+    const entry = this.#byMessage.get(message);
+    if (entry === undefined || entry.state === 'sent') return;
+    if (!this.#closed) this.#channel.reject(entry.tag);
+    entry.state = 'sent';
+    this.#byMessage.delete(message);
+    this.#flush();
+  }
+
+  /** The channel is gone: nothing more is sent; the broker redelivers what was not acked. */
+  close(): void {
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+
+  get outstanding(): number {
+    return this.#byMessage.size;
+  }
+
+  /** The oldest message still being worked on while messages after it are finished. */
+  holdup(): Holdup<M> | undefined {
+    const head = this.#entries[this.#head];
+    if (head === undefined || head.state !== 'pending') return undefined;
+    let waiting = 0;
+    for (let i = this.#head + 1; i < this.#entries.length; i += 1)
+      if (this.#entries[i]!.state !== 'pending') waiting += 1;
+    if (waiting === 0) return undefined;
+    return { message: head.message, ageMs: this.#now() - head.receivedAt, waiting };
+  }
+
+  #flush(): void {
+    if (this.#closed) return;
+    // The finished run at the front: one ack, on its last tag not yet sent.
+    let last: Entry<M> | undefined;
+    while (this.#head < this.#entries.length) {
+      const entry = this.#entries[this.#head]!;
+      if (entry.state === 'pending') break;
+      if (entry.state === 'done') last = entry;
+      this.#byMessage.delete(entry.message);
+      this.#head += 1;
+    }
+    if (last !== undefined) this.#channel.ack(last.tag, true);
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#ackLongWaiting();
+  }
+
+  /** Acks on their own the finished messages that waited `waitMs` behind an unfinished one. */
+  #ackLongWaiting(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    const now = this.#now();
+    let next: number | undefined;
+    for (let i = this.#head; i < this.#entries.length; i += 1) {
+      const entry = this.#entries[i]!;
+      if (entry.state !== 'done') continue;
+      const due = entry.doneAt + this.#options.waitMs;
+      if (due <= now) {
+        this.#channel.ack(entry.tag, false);
+        entry.state = 'sent';
+        this.#byMessage.delete(entry.message);
+      } else if (next === undefined || due < next) next = due;
+    }
+    if (next !== undefined) {
+      const setTimer = this.#options.setTimer ?? defaultTimer;
+      this.#timer = setTimer(() => {
+        this.#timer = undefined;
+        if (!this.#closed) this.#ackLongWaiting();
+      }, next - now);
+    }
+  }
+}
+
+function defaultTimer(run: () => void, ms: number): { cancel(): void } {
+  const timer = setTimeout(run, ms);
+  return { cancel: () => clearTimeout(timer) };
+}
