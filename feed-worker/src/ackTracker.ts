@@ -15,6 +15,8 @@ export interface AckTrackerOptions {
   now?: () => number;
   /** Schedules the acks of messages that waited `waitMs`; tests pass a fake. */
   setTimer?: (run: () => void, ms: number) => { cancel(): void };
+  /** Called after messages were acked or rejected (the bytes in hand went down). */
+  onSettled?: () => void;
 }
 
 interface Entry<M> {
@@ -24,6 +26,7 @@ interface Entry<M> {
   /** pending: still being worked on; done: may be acked; sent: acked or rejected already. */
   state: 'pending' | 'done' | 'sent';
   doneAt: number;
+  bytes: number;
 }
 
 /** The oldest unfinished message of a channel, while later ones are finished. */
@@ -52,6 +55,8 @@ export class AckTracker<M> {
   readonly #byMessage = new Map<M, Entry<M>>();
   #timer: { cancel(): void } | undefined;
   #closed = false;
+  #bytes = 0;
+  #peakBytes = 0;
 
   constructor(channel: AckChannel, options: AckTrackerOptions) {
     this.#channel = channel;
@@ -59,17 +64,20 @@ export class AckTracker<M> {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Every delivery of the channel, in delivery order. */
-  received(message: M, deliveryTag: number): void {
+  /** Every delivery of the channel, in delivery order, with the bytes it holds. */
+  received(message: M, deliveryTag: number, bytes = 0): void {
     const entry: Entry<M> = {
       tag: deliveryTag,
       message,
       receivedAt: this.#now(),
       state: 'pending',
       doneAt: 0,
+      bytes,
     };
     this.#entries.push(entry);
     this.#byMessage.set(message, entry);
+    this.#bytes += bytes;
+    if (this.#bytes > this.#peakBytes) this.#peakBytes = this.#bytes;
   }
 
   /** The messages are stored or parked: ack them as soon as the order allows. */
@@ -89,9 +97,9 @@ export class AckTracker<M> {
     const entry = this.#byMessage.get(message);
     if (entry === undefined || entry.state === 'sent') return;
     if (!this.#closed) this.#channel.reject(entry.tag);
-    entry.state = 'sent';
-    this.#byMessage.delete(message);
+    this.#sent(entry);
     this.#flush();
+    this.#options.onSettled?.();
   }
 
   /** The channel is gone: nothing more is sent; the broker redelivers what was not acked. */
@@ -105,6 +113,16 @@ export class AckTracker<M> {
     return this.#byMessage.size;
   }
 
+  /** Bytes of the messages delivered and not yet acked or rejected. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The most bytes held at once so far. */
+  get peakBytes(): number {
+    return this.#peakBytes;
+  }
+
   /** The oldest message still being worked on while messages after it are finished. */
   holdup(): Holdup<M> | undefined {
     const head = this.#entries[this.#head];
@@ -116,6 +134,12 @@ export class AckTracker<M> {
     return { message: head.message, ageMs: this.#now() - head.receivedAt, waiting };
   }
 
+  #sent(entry: Entry<M>): void {
+    entry.state = 'sent';
+    this.#byMessage.delete(entry.message);
+    this.#bytes -= entry.bytes;
+  }
+
   #flush(): void {
     if (this.#closed) return;
     // The finished run at the front: one ack, on its last tag not yet sent.
@@ -123,11 +147,16 @@ export class AckTracker<M> {
     while (this.#head < this.#entries.length) {
       const entry = this.#entries[this.#head]!;
       if (entry.state === 'pending') break;
-      if (entry.state === 'done') last = entry;
-      this.#byMessage.delete(entry.message);
+      if (entry.state === 'done') {
+        last = entry;
+        this.#sent(entry);
+      }
       this.#head += 1;
     }
-    if (last !== undefined) this.#channel.ack(last.tag, true);
+    if (last !== undefined) {
+      this.#channel.ack(last.tag, true);
+      this.#options.onSettled?.();
+    }
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
@@ -141,16 +170,18 @@ export class AckTracker<M> {
     this.#timer = undefined;
     const now = this.#now();
     let next: number | undefined;
+    let settled = false;
     for (let i = this.#head; i < this.#entries.length; i += 1) {
       const entry = this.#entries[i]!;
       if (entry.state !== 'done') continue;
       const due = entry.doneAt + this.#options.waitMs;
       if (due <= now) {
         this.#channel.ack(entry.tag, false);
-        entry.state = 'sent';
-        this.#byMessage.delete(entry.message);
+        this.#sent(entry);
+        settled = true;
       } else if (next === undefined || due < next) next = due;
     }
+    if (settled) this.#options.onSettled?.();
     if (next !== undefined) {
       const setTimer = this.#options.setTimer ?? defaultTimer;
       this.#timer = setTimer(() => {

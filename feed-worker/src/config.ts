@@ -32,6 +32,8 @@ export interface WorkerConfig {
    * ms; past it, it is acked on its own, and the holdup shows in /readyz, a metric and a log.
    */
   ackWaitMs: number;
+  /** Bytes of unfinished messages one consumer may hold before it pauses (see Consumer). */
+  maxBytesInHand: number;
 }
 
 const int = (minimum: number, maximum: number, defaultValue: number) => ({
@@ -70,6 +72,7 @@ const schema = {
     WORKER_DB_POOL_MAX: int(3, 100, 4),
     WORKER_MAX_EVENTS_PER_TRANSACTION: int(1, 100_000, 1000),
     WORKER_ACK_WAIT_MS: int(100, 600_000, 5000),
+    WORKER_MAX_BYTES_IN_HAND: int(1024 * 1024, 16 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
   },
 } as const;
 
@@ -91,6 +94,7 @@ interface Env {
   WORKER_DB_POOL_MAX: number;
   WORKER_MAX_EVENTS_PER_TRANSACTION: number;
   WORKER_ACK_WAIT_MS: number;
+  WORKER_MAX_BYTES_IN_HAND: number;
 }
 
 function invalid(message: string): FeedError {
@@ -158,5 +162,6 @@ export function loadConfig(env: Record<string, string | undefined>): WorkerConfi
     dbPoolMax: values.WORKER_DB_POOL_MAX,
     maxEventsPerTransaction: values.WORKER_MAX_EVENTS_PER_TRANSACTION,
     ackWaitMs: values.WORKER_ACK_WAIT_MS,
+    maxBytesInHand: values.WORKER_MAX_BYTES_IN_HAND,
   };
 }

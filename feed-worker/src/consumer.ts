@@ -1,34 +1,54 @@
-import {
-  FeedError,
-  FeedErrorCode,
-  declareTopology,
-  describeTopologyMismatch,
-  PRECONDITION_FAILED,
-  topology,
-  type QueueType,
-} from '@feed/contracts';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import { topology } from '@feed/contracts';
+import type { Channel, ConsumeMessage } from 'amqplib';
 import { AckTracker } from './ackTracker.js';
-import { amqpConnect } from './amqpConnect.js';
 import type { Logger } from './logger.js';
 
+export interface ConsumerSettings {
+  /** Unacknowledged messages the broker may send this consumer (WORKER_PREFETCH). */
+  prefetch: number;
+  /** See AckTrackerOptions.waitMs. */
+  ackWaitMs: number;
+  /**
+   * Bytes of delivered, unfinished messages this consumer may hold (RabbitMQ has no prefetch
+   * in bytes). Past it, it stops consuming until half of it is left, and takes up again with a
+   * prefetch the largest recent message fits in the budget with.
+   */
+  maxBytesInHand: number;
+  logger: Logger;
+  onDelivery: (message: ConsumeMessage, consumer: Consumer) => void;
+}
+
 /**
- * One life of the broker connection: its channel and consumer. A message remembers the
- * consumer that delivered it and is acked only on that consumer's channel, while it is open;
- * once the consumer ended its acks are dropped (the broker redelivers, the unique key absorbs
- * the copy), so an ack never reaches a replaced channel.
+ * One consumer on one channel, for the life of the broker connection. A message remembers
+ * the consumer that delivered it and is acked only on that consumer's channel, while it is
+ * open; once the consumer ended its acks are dropped (the broker redelivers, the unique key
+ * absorbs the copy), so an ack never reaches a replaced channel.
  */
 export class Consumer {
   open = true;
+  /** Attached to the queue (false while paused for the byte budget, and after cancel). */
   consuming = false;
-  consumerTag: string | undefined;
+  /** Detached on purpose: the bytes in hand passed the budget. */
+  paused = false;
   readonly acks: AckTracker<ConsumeMessage>;
   readonly #channel: Channel;
+  readonly #settings: ConsumerSettings;
   readonly #end: (reason: string, error?: unknown) => void;
+  #consumerTag: string | undefined;
+  #prefetch: number;
+  /** Largest message since the consumer last attached, bytes. */
+  #largest = 0;
+  #deliveriesSinceAttach = 0;
+  #cancelled = false;
+  #switching = false;
+  /** Detach and attach again (to take a new prefetch). */
+  #reattach = false;
 
-  constructor(channel: Channel, end: Consumer['end'], ackWaitMs: number) {
+  constructor(channel: Channel, end: Consumer['end'], settings: ConsumerSettings) {
     this.#channel = channel;
+    this.#settings = settings;
     this.#end = end;
+    this.#prefetch = settings.prefetch;
     this.acks = new AckTracker<ConsumeMessage>(
       {
         ack: (deliveryTag, allUpTo) =>
@@ -36,16 +56,23 @@ export class Consumer {
         reject: (deliveryTag) =>
           this.#send(() => this.#channel.nack(tagged(deliveryTag), false, false)),
       },
-      { waitMs: ackWaitMs },
+      { waitMs: settings.ackWaitMs, onSettled: () => this.#afterSettled() },
     );
   }
 
-  /** Stops deliveries; what was delivered but not acked returns to the queue at close. */
+  get prefetch(): number {
+    return this.#prefetch;
+  }
+
+  /** Attaches to the queue. */
+  async start(): Promise<void> {
+    await this.#attach();
+  }
+
+  /** Stops deliveries for good; what was delivered but not acked returns at close. */
   async cancel(): Promise<void> {
-    const tag = this.consumerTag;
-    this.consuming = false;
-    if (!this.open || tag === undefined) return;
-    await this.#channel.cancel(tag);
+    this.#cancelled = true;
+    await this.#detach();
   }
 
   end(reason: string, error?: unknown): void {
@@ -69,6 +96,111 @@ export class Consumer {
     this.#end(reason);
   }
 
+  async #attach(): Promise<void> {
+    await this.#channel.prefetch(this.#prefetch);
+    this.#largest = 0;
+    this.#deliveriesSinceAttach = 0;
+    const { consumerTag } = await this.#channel.consume(
+      topology.queue,
+      (message) => {
+        if (message === null) return this.end('consumer cancelled by the broker');
+        this.#onMessage(message);
+      },
+      { noAck: false },
+    );
+    if (this.#cancelled) {
+      // Cancelled (shutdown) while this attach was on its way: a stopped consumer stays stopped.
+      await this.#channel.cancel(consumerTag).catch(() => {});
+      return;
+    }
+    this.#consumerTag = consumerTag;
+    this.consuming = this.open;
+  }
+
+  async #detach(): Promise<void> {
+    const tag = this.#consumerTag;
+    this.consuming = false;
+    this.#consumerTag = undefined;
+    if (!this.open || tag === undefined) return;
+    await this.#channel.cancel(tag);
+  }
+
+  #onMessage(message: ConsumeMessage): void {
+    const bytes = message.content.byteLength;
+    this.acks.received(message, message.fields.deliveryTag, bytes);
+    this.#largest = Math.max(this.#largest, bytes);
+    this.#deliveriesSinceAttach += 1;
+    this.#settings.onDelivery(message, this);
+    if (this.acks.bytes > this.#settings.maxBytesInHand && !this.paused) this.#pause();
+  }
+
+  #pause(): void {
+    this.paused = true;
+    // Messages the broker already sent still arrive; they are bounded by the prefetch.
+    this.#prefetch = this.#fittingPrefetch();
+    this.#settings.logger.warn(
+      {
+        bytesInHand: this.acks.bytes,
+        budget: this.#settings.maxBytesInHand,
+        nextPrefetch: this.#prefetch,
+      },
+      'bytes in hand over WORKER_MAX_BYTES_IN_HAND; consuming paused until half of it is left',
+    );
+    this.#reconcile();
+  }
+
+  #afterSettled(): void {
+    if (this.paused && this.acks.bytes <= this.#settings.maxBytesInHand / 2) {
+      this.paused = false;
+      this.#settings.logger.info(
+        { bytesInHand: this.acks.bytes, prefetch: this.#prefetch },
+        'consuming again after the byte budget pause',
+      );
+      this.#reconcile();
+      return;
+    }
+    // Small messages again for a while: the configured prefetch fits the budget once more.
+    if (
+      !this.paused &&
+      this.#prefetch < this.#settings.prefetch &&
+      this.#deliveriesSinceAttach >= this.#prefetch * 4 &&
+      this.#fittingPrefetch() === this.#settings.prefetch
+    ) {
+      this.#prefetch = this.#settings.prefetch;
+      this.#reattach = true;
+      this.#reconcile();
+    }
+  }
+
+  /** The prefetch with which a channel full of the largest recent message fits the budget. */
+  #fittingPrefetch(): number {
+    if (this.#largest === 0) return this.#settings.prefetch;
+    const fits = Math.floor(this.#settings.maxBytesInHand / this.#largest);
+    return Math.min(this.#settings.prefetch, Math.max(1, fits));
+  }
+
+  /**
+   * Brings the consumer to what is wanted (attached unless paused; attached again for a new
+   * prefetch), one step at a time, and looks again after each step: a change wanted while a
+   * step was running is never lost. Nothing once cancelled or closed.
+   */
+  #reconcile(): void {
+    if (this.#switching || this.#cancelled || !this.open) return;
+    const attached = this.#consumerTag !== undefined;
+    const detach = attached && (this.paused || this.#reattach);
+    const attach = !attached && !this.paused;
+    if (!detach && !attach) return;
+    this.#switching = true;
+    const step = detach ? this.#detach() : this.#attach();
+    if (detach) this.#reattach = false;
+    step
+      .catch((error: unknown) => this.end('re-attaching the consumer failed', error))
+      .finally(() => {
+        this.#switching = false;
+        this.#reconcile();
+      });
+  }
+
   /** An ack for a channel that is gone is dropped: the broker redelivers, dedup absorbs it. */
   #send(write: () => void): void {
     if (!this.open) return;
@@ -83,163 +215,4 @@ export class Consumer {
 /** amqplib acks by message; only the delivery tag is read. */
 function tagged(deliveryTag: number): ConsumeMessage {
   return { fields: { deliveryTag } } as ConsumeMessage;
-}
-
-export interface ConsumerOptions {
-  url: string;
-  name: string;
-  heartbeatS: number;
-  queueType: QueueType;
-  prefetch: number;
-  /** See AckTrackerOptions.waitMs. */
-  ackWaitMs: number;
-  logger: Logger;
-  /** Every delivery of this consumer, in order. */
-  onDelivery: (message: ConsumeMessage, consumer: Consumer) => void;
-  /** The consumer is attached. */
-  onConsuming: (consumer: Consumer) => void;
-  /** The consumer ended; its messages not yet acked will be redelivered. */
-  onEnd: (consumer: Consumer) => void;
-  /** How often to read the queue's depth and consumer count, ms (0: never). */
-  checkIntervalMs: number;
-  onCheck?: (depth: { messageCount: number; consumerCount: number }) => void;
-}
-
-/**
- * Connects, declares the topology, consumes, and resolves once this consumer's life is over: the
- * connection or channel closed, the broker cancelled the consumer (queue deleted, node
- * failover) or `end()` was called. Rejects if it cannot start; a queue declared with other
- * arguments rejects with FEED_ERR_TOPOLOGY_MISMATCH, which no retry can fix.
- */
-export async function runConsumer(options: ConsumerOptions): Promise<void> {
-  const { logger } = options;
-  const connection = await amqpConnect(options.url, {
-    heartbeatS: options.heartbeatS,
-    timeoutMs: Math.max(5000, options.heartbeatS * 2000),
-    name: options.name,
-  });
-  const closed = new Promise<void>((resolve) => connection.once('close', () => resolve()));
-  let resolveEnded!: () => void;
-  const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
-  let consumer: Consumer | undefined;
-  let over = false;
-  let timer: ReturnType<typeof setInterval> | undefined;
-
-  const end = (reason: string, error?: unknown) => {
-    if (over) return;
-    over = true;
-    if (timer !== undefined) clearInterval(timer);
-    if (consumer !== undefined) {
-      // First, synchronously: from here no ack goes to this channel.
-      consumer.open = false;
-      consumer.consuming = false;
-      consumer.acks.close();
-      options.onEnd(consumer);
-    }
-    logger.warn({ reason, err: error }, 'broker connection ended');
-    void closeConnection(connection, closed).then(resolveEnded);
-  };
-  connection.on('error', (error: Error) => end('connection error', error));
-  connection.on('close', (error?: Error) => end('connection closed', error));
-  connection.on('blocked', (reason: string) =>
-    logger.warn({ reason }, 'broker blocked the connection (resource alarm)'),
-  );
-  connection.on('unblocked', () => logger.info('broker unblocked the connection'));
-
-  try {
-    const channel = await connection.createChannel();
-    channel.on('error', (error: Error) => end('channel error', error));
-    channel.on('close', () => end('channel closed'));
-    try {
-      await declareTopology(channel, { queueType: options.queueType });
-    } catch (error) {
-      const mismatch = describeTopologyMismatch(error);
-      if (mismatch === null) {
-        // describeTopologyMismatch reads queues only; an exchange declared with another type
-        // is just as unfixable by retrying.
-        const { code, message } = error as { code?: unknown; message?: unknown };
-        if (code === PRECONDITION_FAILED && /inequivalent arg/.test(String(message)))
-          throw new FeedError(
-            FeedErrorCode.TopologyMismatch,
-            `the topology exists with other arguments; the broker says: ${String(message)}`,
-            { cause: error },
-          );
-        throw error;
-      }
-      throw new FeedError(
-        FeedErrorCode.TopologyMismatch,
-        `queue '${mismatch.queue}' exists with another '${mismatch.argument}' than this worker declares ` +
-          `(FEED_QUEUE_TYPE=${options.queueType}); the broker says: ${mismatch.message}`,
-        { cause: error },
-      );
-    }
-    await channel.prefetch(options.prefetch);
-    consumer = new Consumer(channel, end, options.ackWaitMs);
-    const current = consumer;
-    const { consumerTag } = await channel.consume(
-      topology.queue,
-      (message) => {
-        if (message === null) end('consumer cancelled by the broker');
-        else {
-          current.acks.received(message, message.fields.deliveryTag);
-          options.onDelivery(message, current);
-        }
-      },
-      { noAck: false },
-    );
-    if (over) return await ended;
-    consumer.consumerTag = consumerTag;
-    consumer.consuming = true;
-    options.onConsuming(consumer);
-    if (options.checkIntervalMs > 0) {
-      timer = setInterval(() => void checkQueue(connection, options), options.checkIntervalMs);
-      void checkQueue(connection, options);
-    }
-  } catch (error) {
-    over = true;
-    if (consumer !== undefined) {
-      consumer.open = false;
-      consumer.acks.close();
-      options.onEnd(consumer);
-    }
-    await closeConnection(connection, closed);
-    throw error;
-  }
-  await ended;
-}
-
-/** Reads depth and consumers on a channel of its own: a 404 closes that channel only. */
-async function checkQueue(connection: ChannelModel, options: ConsumerOptions): Promise<void> {
-  let channel: Channel | undefined;
-  try {
-    channel = await connection.createChannel();
-    channel.on('error', () => {});
-    const { messageCount, consumerCount } = await channel.checkQueue(topology.queue);
-    options.onCheck?.({ messageCount, consumerCount });
-    await channel.close();
-  } catch {
-    // The queue is gone or the connection is: the consumer notices on its own channel.
-  }
-}
-
-/**
- * Closes politely, but never waits on a peer that stopped answering (a frozen broker would
- * leave close() pending forever): after a short wait the socket is destroyed.
- */
-async function closeConnection(
-  connection: ChannelModel,
-  closed: Promise<void>,
-  waitMs = 2000,
-): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      const stream = (connection.connection as unknown as { stream?: { destroy(): void } }).stream;
-      stream?.destroy();
-      resolve();
-    }, waitMs);
-  });
-  // A connection already lost resolves `closed` at once; close() on it might never settle.
-  await Promise.race([connection.close().catch(() => {}), closed, timeout]);
-  clearTimeout(timer);
 }

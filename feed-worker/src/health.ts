@@ -9,6 +9,8 @@ export interface HealthServerOptions {
   registry: Registry;
   /** Why the worker is not ready, or null when it is. */
   readiness: () => Promise<string | null>;
+  /** Called before each /metrics answer, to bring gauges up to date. */
+  beforeMetrics?: () => void;
 }
 
 export interface HealthServer {
@@ -38,6 +40,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       return;
     }
     if (path === '/metrics') {
+      options.beforeMetrics?.();
       options.registry.metrics().then(
         (text) => send(200, text, options.registry.contentType),
         (error: unknown) => send(500, String(error)),

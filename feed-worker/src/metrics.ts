@@ -53,6 +53,21 @@ export function createMetrics() {
       help: 'Age of the oldest unfinished message while messages delivered after it are finished (0: none).',
       registers,
     }),
+    bytesInHand: new Gauge({
+      name: 'feed_worker_bytes_in_hand',
+      help: 'Bytes of delivered messages not yet acked (checked every second).',
+      registers,
+    }),
+    bytesInHandPeak: new Gauge({
+      name: 'feed_worker_bytes_in_hand_peak',
+      help: 'The most bytes of delivered, unacked messages held at once on the current connection.',
+      registers,
+    }),
+    paused: new Gauge({
+      name: 'feed_worker_consumer_paused',
+      help: '1 while consuming is paused because the bytes in hand passed WORKER_MAX_BYTES_IN_HAND.',
+      registers,
+    }),
     acked: new Counter({
       name: 'feed_worker_messages_acked_total',
       help: 'Messages acknowledged after the commit (or park) that holds them.',

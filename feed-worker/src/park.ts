@@ -1,5 +1,12 @@
 import { hostname } from 'node:os';
-import { boundedText, redactUrl, topology, urlForAttempt } from '@feed/contracts';
+import {
+  boundedText,
+  declareTopology,
+  redactUrl,
+  topology,
+  urlForAttempt,
+  type QueueType,
+} from '@feed/contracts';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
 import { amqpConnect } from './amqpConnect.js';
 import type { Logger } from './logger.js';
@@ -22,6 +29,8 @@ export interface ParkRequest {
 export interface ParkerOptions {
   urls: readonly string[];
   heartbeatS: number;
+  /** Declared again when feed.dead turns out to be missing. */
+  queueType: QueueType;
   logger: Logger;
   /** How long a park may wait for the broker's confirm, ms. */
   confirmTimeoutMs?: number;
@@ -120,6 +129,10 @@ export class Parker {
   #connection: ChannelModel | undefined;
   #attempt = 0;
   #closed = false;
+  #parkId = 0;
+  /** Park ids the broker returned as unroutable: feed.dead does not exist. */
+  readonly #returned = new Set<string>();
+  #declare = false;
 
   constructor(options: ParkerOptions) {
     this.#options = options;
@@ -133,6 +146,11 @@ export class Parker {
    */
   async park(request: ParkRequest): Promise<ParkOutcome> {
     const channel = await this.#open();
+    if (this.#declare) {
+      // Someone deleted feed.dead: declare it again rather than lose what is parked.
+      await declareTopology(channel, { queueType: this.#options.queueType });
+      this.#declare = false;
+    }
     const content = request.body ?? request.message.content;
     let sent: Promise<void>;
     let outcome: ParkOutcome = 'parked';
@@ -166,6 +184,10 @@ export class Parker {
    */
   #send(channel: ConfirmChannel, content: Buffer, properties: Options.Publish): Promise<void> {
     const timeoutMs = this.#options.confirmTimeoutMs ?? 10_000;
+    const parkId = `${workerIdentity}:${(this.#parkId += 1)}`;
+    properties.headers = { ...properties.headers, 'x-feed-park-id': parkId };
+    // Mandatory: a copy routed nowhere (feed.dead deleted) comes back instead of vanishing.
+    properties.mandatory = true;
     let settle!: (error?: unknown) => void;
     const confirmed = new Promise<void>((resolve, reject) => {
       settle = (error?: unknown) =>
@@ -175,6 +197,11 @@ export class Parker {
     });
     channel.sendToQueue(topology.deadLetterQueue, content, properties, (error: unknown) => {
       clearTimeout(timer);
+      // The broker sends a return before the confirm of the same message.
+      if (this.#returned.delete(parkId) && (error === null || error === undefined))
+        return settle(
+          new Error('feed.dead does not exist (the copy was returned); declaring it again'),
+        );
       settle(error);
     });
     const timer = setTimeout(() => {
@@ -218,6 +245,11 @@ export class Parker {
     try {
       const channel = await connection.createConfirmChannel();
       channel.on('error', () => {});
+      channel.on('return', (returned: Message) => {
+        const parkId = returned.properties.headers?.['x-feed-park-id'];
+        if (typeof parkId === 'string') this.#returned.add(parkId);
+        this.#declare = true;
+      });
       channel.on('close', () => {
         if (this.#connection === connection) void this.#reset();
       });

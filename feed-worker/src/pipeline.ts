@@ -17,6 +17,26 @@ import { outcomeOf } from './outcome.js';
 import { UnparkableError, type ParkOutcome, type ParkRequest } from './park.js';
 import { AbandonedError, storeItems, type StoreItem } from './storing.js';
 
+/**
+ * The `source` and `id` a rejected body names for itself, cut short, so the log lines about it
+ * can be found by what its sender knows it as.
+ */
+function claimedIdentity(content: Buffer): { source?: string; id?: string } | undefined {
+  if (content.byteLength > 1024 * 1024) return undefined;
+  try {
+    const body: unknown = JSON.parse(content.toString('utf8'));
+    const record = (Array.isArray(body) ? body[0] : body) as Record<string, unknown> | null;
+    if (typeof record !== 'object' || record === null) return undefined;
+    const text = (value: unknown) =>
+      typeof value === 'string' || typeof value === 'number'
+        ? boundedText(String(value), 100)
+        : undefined;
+    return { source: text(record.source), id: text(record.id) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** One message as the pipeline holds it: the consumer that delivered it acks it. */
 export interface Delivery {
   message: ConsumeMessage;
@@ -87,7 +107,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         reason: `the worker failed to read the message: ${boundedText(String(error), 300)}`,
       };
     }
-    const first = parsed.ok ? parsed.events[0] : undefined;
+    const first = parsed.ok ? parsed.events[0] : claimedIdentity(message.content);
     context.set(message, {
       source: first?.source ?? message.properties.appId,
       eventId: first?.id ?? message.properties.messageId,

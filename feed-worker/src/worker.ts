@@ -2,7 +2,8 @@ import { FeedErrorCode, connectLoop, isFeedError, redactUrl, urlForAttempt } fro
 import { createPool, probeWrite, storeEvents } from '@feed/store';
 import { Batcher } from './batcher.js';
 import type { WorkerConfig } from './config.js';
-import { runConsumer, type Consumer } from './consumer.js';
+import type { Consumer } from './consumer.js';
+import { runConsumer } from './consumerConnection.js';
 import { startHealthServer } from './health.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -60,7 +61,12 @@ export async function startWorker(
     applicationName: 'feed-worker',
     onError: (error) => logger.warn({ err: error }, 'database connection failed'),
   });
-  const parker = new Parker({ urls: config.amqpUrls, heartbeatS: config.heartbeatS, logger });
+  const parker = new Parker({
+    urls: config.amqpUrls,
+    heartbeatS: config.heartbeatS,
+    queueType: config.queueType,
+    logger,
+  });
   const batcher = new Batcher<Delivery>({
     maxSize: config.batchSize,
     maxWaitMs: config.batchWaitMs,
@@ -109,7 +115,8 @@ export async function startWorker(
     if (state.fatal !== undefined) return `stopped: ${(state.fatal as Error).message}`;
     if (state.stopping) return 'stopping';
     if (state.current === undefined || !state.current.open) return 'not connected to the broker';
-    if (!state.current.consuming) return 'no consumer attached';
+    // Paused for the byte budget is deliberate: it resumes as the messages in hand finish.
+    if (!state.current.consuming && !state.current.paused) return 'no consumer attached';
     if (!state.databaseOk) return 'database unreachable';
     return holdup();
   }
@@ -130,15 +137,24 @@ export async function startWorker(
     port: config.httpPort,
     registry: metrics.registry,
     readiness,
+    beforeMetrics: () => refreshGauges(),
   });
   logger.info({ port: health.port, host: config.httpHost }, 'health server listening');
+
+  function refreshGauges() {
+    const found = state.current?.acks.holdup();
+    metrics.ackHoldup.set(found === undefined ? 0 : found.ageMs / 1000);
+    metrics.bytesInHand.set(state.current?.acks.bytes ?? 0);
+    metrics.bytesInHandPeak.set(state.current?.acks.peakBytes ?? 0);
+    metrics.paused.set(state.current?.paused === true ? 1 : 0);
+    updateReady();
+    return found;
+  }
 
   // A message that holds up acks is named in a log line once, and its age is a metric.
   let reported: unknown;
   const watchdog = setInterval(() => {
-    const found = state.current?.acks.holdup();
-    metrics.ackHoldup.set(found === undefined ? 0 : found.ageMs / 1000);
-    updateReady();
+    const found = refreshGauges();
     if (found === undefined || found.ageMs < config.ackWaitMs || reported === found.message) return;
     reported = found.message;
     logger.warn({ holdup: holdup() }, 'a message holds up the acks of the messages after it');
@@ -166,6 +182,7 @@ export async function startWorker(
         queueType: config.queueType,
         prefetch: config.prefetch,
         ackWaitMs: config.ackWaitMs,
+        maxBytesInHand: config.maxBytesInHand,
         logger,
         checkIntervalMs: options.queueCheckIntervalMs ?? 5000,
         onCheck: ({ messageCount, consumerCount }) => {

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       dbPoolMax: 4,
       maxEventsPerTransaction: 1000,
       ackWaitMs: 5000,
+      maxBytesInHand: 64 * 1024 * 1024,
     });
   });
 
