@@ -12,7 +12,7 @@ COPY publishers/sdk/package.json publishers/sdk/
 COPY publishers/registrar/package.json publishers/registrar/
 RUN npm ci --ignore-scripts
 COPY . .
-RUN npx tsc -b
+RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { EventTypePattern, isFeedError, limits, validateData } from '@feed/contracts';
+import { EventTypePattern, limits, validateData } from '@feed/contracts';
+// The publisher's errors are checked with the publisher's own isFeedError: the package
+// carries its own copy of the contract, whose FeedError is another class.
+import { isFeedError } from '@feed/publisher';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { EventPublisher, PublishEventInput } from '../eventPublisher.js';
 import type { Guards } from '../plugins/auth.js';

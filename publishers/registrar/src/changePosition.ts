@@ -1,4 +1,4 @@
-import type { EventData, FeedEvent } from '@feed/contracts';
+import type { EventData, FeedEvent } from '@feed/publisher';
 import { enqueue } from '@feed/publisher';
 import type pg from 'pg';
 import { lockEmployee } from './sql/lockEmployee.js';

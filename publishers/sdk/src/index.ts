@@ -14,6 +14,18 @@ export {
   type FeedMessageProperties,
 } from './buildMessage.js';
 export { PublishBatchError } from './publishBatchError.js';
+// What a service needs of the contract to use the SDK: the errors it rejects with, and the
+// event types. The package carries its own copy of @feed/contracts, so check its errors with
+// these, not with another copy's `FeedError`.
+export {
+  FeedError,
+  FeedErrorCode,
+  isFeedError,
+  type FeedEvent,
+  type EventData,
+  type CatalogueType,
+  type QueueType,
+} from '@feed/contracts';
 export { type PublisherLogger } from './logger.js';
 export { enqueue, type EnqueueOptions } from './outbox.js';
 export { outboxMigrationSql, migrateOutbox, OUTBOX_CHANNEL } from './outboxMigration.js';

@@ -2,6 +2,7 @@ import { FeedError, FeedErrorCode, type FeedEvent } from '@feed/contracts';
 import type pg from 'pg';
 import { buildMessages, type PublishInput } from './buildMessage.js';
 import { OUTBOX_CHANNEL } from './outboxMigration.js';
+import { assertPgObject } from './pgArgument.js';
 
 export interface EnqueueOptions {
   /** Source of events that name none. */
@@ -18,6 +19,7 @@ export async function enqueue(
   events: PublishInput | readonly PublishInput[],
   options: EnqueueOptions = {},
 ): Promise<FeedEvent[]> {
+  assertPgObject(client, 'enqueue(client, …)', 'a pg client or Pool');
   const list: readonly PublishInput[] = Array.isArray(events) ? events : [events as PublishInput];
   if (options.source === undefined && list.some((event) => event?.source === undefined))
     throw new FeedError(

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { assertPgObject } from './pgArgument.js';
 
 /** NOTIFY channel `enqueue` signals on, inside the caller's transaction (so: at its commit). */
 export const OUTBOX_CHANNEL = 'feed_outbox';
@@ -30,6 +31,7 @@ const OUTBOX_MIGRATION_LOCK = 7_201_101;
 
 /** Creates the outbox table and its indexes if missing; safe in several processes at once. */
 export async function migrateOutbox(pool: pg.Pool): Promise<void> {
+  assertPgObject(pool, 'migrateOutbox(pool)', 'a pg Pool');
   const client = await pool.connect();
   try {
     await client.query('begin');

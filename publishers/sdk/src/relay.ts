@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { silentLogger, type PublisherLogger } from './logger.js';
 import { OUTBOX_CHANNEL } from './outboxMigration.js';
 import { outboxOutcome } from './outboxOutcome.js';
+import { assertPgObject } from './pgArgument.js';
 import type { PublishInput } from './buildMessage.js';
 import { claimOutboxBatch } from './sql/claimOutboxBatch.js';
 import { delayOutboxRows } from './sql/delayOutboxRows.js';
@@ -50,6 +51,7 @@ export interface OutboxRelay {
  * once. Any number of relays may run against one table.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  assertPgObject(options.pool, 'startOutboxRelay({ pool })', 'a pg Pool');
   return new Relay(options);
 }
 
