@@ -4,16 +4,19 @@ import {
   FeedError,
   FeedErrorCode,
   PRECONDITION_FAILED,
+  abortableSleep,
+  amqpConnect,
   backoffDelay,
+  connectLoop,
   declareTopology,
   describeTopologyMismatch,
+  isFeedError,
   redactUrl,
   urlForAttempt,
 } from '@feed/contracts';
 import type { ResolvedPublisherOptions } from './options.js';
 import type { PublishBuffer } from './publishBuffer.js';
 import { PublishChannel } from './publishChannel.js';
-import { withHeartbeat } from './withHeartbeat.js';
 
 /** What the publisher hears from its connection, to keep its state and events. */
 export interface ConnectionEvents {
@@ -29,19 +32,20 @@ export interface ConnectionEvents {
 }
 
 /**
- * The publisher's connection to the broker: connects (round robin over the nodes, capped
- * backoff with jitter), keeps a confirm channel open on it and declares the topology on each,
- * replaces a channel the server closed (e.g. a publish to a missing exchange), and connects
- * again when the connection is lost, until `close()`.
+ * The publisher's connection to the broker, kept up by the shared connect loop (capped
+ * backoff with jitter, never recursion) over the nodes in turn: it keeps a confirm channel open
+ * and declares the topology on each one, replaces a channel the server closed (e.g. a publish
+ * to a missing exchange), and connects again when the connection is lost, until `close()`. A
+ * topology that differs from ours stops it: no reconnect can cure that.
  */
 export class BrokerConnection {
   private connection: ChannelModel | undefined;
   private channel: PublishChannel | undefined;
   private blockedReason: string | undefined;
   private lastError: string | undefined;
-  private stopping = false;
-  private failure: FeedError | undefined;
-  private wake: (() => void) | undefined;
+  /** Counts every connect, for the round robin over the nodes. */
+  private attempts = 0;
+  private readonly stop = new AbortController();
   private readonly loop: Promise<void>;
   /** Connections lost and opened again. */
   reconnects = 0;
@@ -51,7 +55,16 @@ export class BrokerConnection {
     private readonly buffer: PublishBuffer,
     private readonly events: ConnectionEvents,
   ) {
-    this.loop = this.connectLoop();
+    // The loop rejects only with the fatal error, a topology mismatch: the publisher fails.
+    this.loop = connectLoop({
+      name: 'feed publisher',
+      signal: this.stop.signal,
+      minMs: options.reconnectMinMs,
+      maxMs: options.reconnectMaxMs,
+      logger: options.logger,
+      isFatal: (error) => isFeedError(error) && error.code === FeedErrorCode.TopologyMismatch,
+      session: (_attempt, healthy) => this.connectOnce(healthy),
+    }).catch((error: unknown) => this.events.failed(error as FeedError));
   }
 
   get blocked(): string | undefined {
@@ -86,8 +99,7 @@ export class BrokerConnection {
    * peer is gone) is torn down, so the publisher's close() keeps its deadline.
    */
   async close(withinMs: number): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
+    this.stop.abort();
     const connection = this.connection;
     if (connection !== undefined) {
       const closing = connection.close().catch(() => {});
@@ -101,76 +113,76 @@ export class BrokerConnection {
   }
 
   /**
-   * One loop, never recursion: connect, open a confirm channel and declare the topology,
-   * publish until the channel or the connection ends, then again.
+   * One life of a connection, run by the shared connect loop: connect, open a confirm channel
+   * and declare the topology, publish until the channel ends, open another while the
+   * connection lasts, and return once it closed. The loop waits and calls it again.
    */
-  private async connectLoop(): Promise<void> {
-    const log = this.options.logger;
-    let attempt = 0;
-    while (!this.stopping) {
-      const url = urlForAttempt(this.options.urls, attempt);
-      let connection: ChannelModel;
-      try {
-        connection = await amqp.connect(withHeartbeat(url, this.options.heartbeatS), {
-          timeout: this.options.connectTimeoutMs,
-          clientProperties: { connection_name: this.options.connectionName },
-        });
-      } catch (error) {
-        this.lastError = (error as Error).message;
-        const delay = this.backoff(attempt++);
-        log.warn(
-          { err: error, url: redactUrl(url), delayMs: delay },
-          'feed publisher: connect failed',
-        );
-        await this.sleep(delay);
-        continue;
-      }
-      if (this.stopping) {
-        await connection.close().catch(() => {});
-        break;
-      }
-      const closed = new Promise<Error | undefined>((resolve) => connection.once('close', resolve));
-      connection.on('error', (error: Error) => {
-        this.lastError = error.message;
-        log.warn({ err: error }, 'feed publisher: connection error');
+  private async connectOnce(healthy: () => void): Promise<void> {
+    const { options } = this;
+    const log = options.logger;
+    const url = urlForAttempt(options.urls, this.attempts++);
+    log.debug({ url: redactUrl(url) }, 'feed publisher: connecting');
+    let connection: ChannelModel;
+    try {
+      connection = await amqpConnect(amqp.connect, url, {
+        heartbeatS: options.heartbeatS,
+        timeoutMs: options.connectTimeoutMs,
+        name: options.connectionName,
       });
-      connection.on('blocked', (reason: string) => {
-        this.blockedReason = reason || 'no reason given';
-        this.events.blocked(this.blockedReason);
-      });
-      connection.on('unblocked', () => {
-        this.blockedReason = undefined;
-        this.events.unblocked();
-        this.pump();
-      });
-      this.connection = connection;
-      let connectionOpen = true;
-      void closed.then(() => {
-        connectionOpen = false;
-      });
-      log.info({ url: redactUrl(url) }, 'feed publisher: connected');
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      throw error;
+    }
+    if (this.stop.signal.aborted) {
+      await connection.close().catch(() => {});
+      return;
+    }
+    const closed = new Promise<Error | undefined>((resolve) => connection.once('close', resolve));
+    let open = true;
+    void closed.then(() => {
+      open = false;
+    });
+    connection.on('error', (error: Error) => {
+      this.lastError = error.message;
+      log.warn({ err: error }, 'feed publisher: connection error');
+    });
+    connection.on('blocked', (reason: string) => {
+      this.blockedReason = reason || 'no reason given';
+      this.events.blocked(this.blockedReason);
+    });
+    connection.on('unblocked', () => {
+      this.blockedReason = undefined;
+      this.events.unblocked();
+      this.pump();
+    });
+    this.connection = connection;
+    log.info({ url: redactUrl(url) }, 'feed publisher: connected');
 
-      while (connectionOpen && !this.stopping && this.failure === undefined) {
+    let fatal: unknown;
+    try {
+      while (open && !this.stop.signal.aborted) {
         const channel = await this.openChannel(connection);
         if (channel === undefined) break;
-        if (this.failure !== undefined) break;
-        attempt = 0;
+        healthy();
         await channel.closed;
         this.endChannel(channel);
-        if (connectionOpen && !this.stopping) await this.sleep(this.backoff(0));
+        // A channel the broker closed (a publish to a missing exchange) is replaced on the
+        // same connection after a short pause.
+        if (open) await abortableSleep(this.backoff(0), this.stop.signal);
       }
-      if (connectionOpen) await connection.close().catch(() => {});
-      const reason = await closed;
-      this.connection = undefined;
-      this.blockedReason = undefined;
-      if (this.stopping || this.failure !== undefined) break;
-      this.lastError = reason?.message ?? this.lastError;
-      this.reconnects += 1;
-      this.events.channelLost();
-      const delay = this.backoff(attempt++);
-      log.warn({ err: reason, delayMs: delay }, 'feed publisher: connection lost, reconnecting');
-      await this.sleep(delay);
+    } catch (error) {
+      fatal = error;
     }
+    if (open) await connection.close().catch(() => {});
+    const reason = await closed;
+    this.connection = undefined;
+    this.blockedReason = undefined;
+    if (fatal !== undefined) throw fatal;
+    if (this.stop.signal.aborted) return;
+    this.lastError = reason?.message ?? this.lastError;
+    this.reconnects += 1;
+    log.warn({ err: reason }, 'feed publisher: connection lost');
+    this.events.channelLost();
   }
 
   private async openChannel(connection: ChannelModel): Promise<PublishChannel | undefined> {
@@ -192,12 +204,8 @@ export class BrokerConnection {
     try {
       await declareTopology(confirmChannel, { queueType: this.options.queueType });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === PRECONDITION_FAILED) {
-        this.failure = this.topologyMismatch(error);
-        this.events.failed(this.failure);
-        return undefined;
-      }
+      if ((error as { code?: unknown }).code === PRECONDITION_FAILED)
+        throw this.topologyMismatch(error);
       log.warn({ err: error }, 'feed publisher: declaring the topology failed');
       await confirmChannel.close().catch(() => {});
       return undefined;
@@ -213,7 +221,7 @@ export class BrokerConnection {
     if (this.channel === channel) this.channel = undefined;
     // Those it had in flight go out first on the next channel.
     channel.lost();
-    if (this.failure === undefined) this.events.channelLost();
+    this.events.channelLost();
   }
 
   private topologyMismatch(error: unknown): FeedError {
@@ -235,17 +243,6 @@ export class BrokerConnection {
     return backoffDelay(attempt, {
       minMs: this.options.reconnectMinMs,
       maxMs: this.options.reconnectMaxMs,
-    });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
     });
   }
 }
