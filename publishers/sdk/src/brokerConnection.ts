@@ -47,8 +47,7 @@ export class BrokerConnection {
   private attempts = 0;
   private readonly stop = new AbortController();
   private readonly loop: Promise<void>;
-  /** Connections lost and opened again. */
-  reconnects = 0;
+  private lost = 0;
 
   constructor(
     private readonly options: ResolvedPublisherOptions,
@@ -65,6 +64,11 @@ export class BrokerConnection {
       isFatal: (error) => isFeedError(error) && error.code === FeedErrorCode.TopologyMismatch,
       session: (_attempt, healthy) => this.connectOnce(healthy),
     }).catch((error: unknown) => this.events.failed(error as FeedError));
+  }
+
+  /** Connections lost while the publisher ran: each is followed by a new one. */
+  get reconnects(): number {
+    return this.lost;
   }
 
   get blocked(): string | undefined {
@@ -180,7 +184,7 @@ export class BrokerConnection {
     if (fatal !== undefined) throw fatal;
     if (this.stop.signal.aborted) return;
     this.lastError = reason?.message ?? this.lastError;
-    this.reconnects += 1;
+    this.lost += 1;
     log.warn({ err: reason }, 'feed publisher: connection lost');
     this.events.channelLost();
   }
