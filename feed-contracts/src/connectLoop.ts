@@ -7,18 +7,24 @@ export interface LoopLogger {
 
 export interface ConnectLoopOptions {
   /**
-   * One session: connect, consume, and resolve once the connection is lost (or reject with
-   * why). The loop then waits and calls it again. `attempt` counts failures since the last
-   * healthy session.
+   * One session: connect, work, and resolve once the connection is lost (or reject with why).
+   * The loop then waits and calls it again. `attempt` counts failures since the last healthy
+   * session. A session calls `healthy()` once it works (its channel open, its LISTEN done), so
+   * the delay after it ends starts from the minimum again however long it lasted.
    */
-  session: (attempt: number) => Promise<void>;
+  session: (attempt: number, healthy: () => void) => Promise<void>;
   /** The loop ends when this aborts; the session is expected to end on it too. */
   signal: AbortSignal;
   minMs: number;
   maxMs: number;
-  /** A session that lasted this long was healthy: the next delay starts from the minimum again. */
-  healthyAfterMs: number;
+  /**
+   * A session that lasted this long was healthy, whether or not it called `healthy()`: the
+   * next delay starts from the minimum again. Default: only `healthy()` counts.
+   */
+  healthyAfterMs?: number;
   logger: LoopLogger;
+  /** Names the client in the loop's log lines (`live feed: connect attempt failed; …`). */
+  name?: string;
   /** Errors that no retry can fix (a topology mismatch): the loop stops and rethrows. */
   isFatal?: (error: unknown) => boolean;
   /** Called before each attempt; tests observe the stack depth here. */
@@ -40,19 +46,24 @@ export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
   const { signal, logger } = options;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? abortableSleep;
+  const prefix = options.name === undefined ? '' : `${options.name}: `;
+  const healthyAfterMs = options.healthyAfterMs ?? Infinity;
   let attempt = 0;
   while (!signal.aborted) {
     options.onAttempt?.(attempt);
     const startedAt = now();
+    let healthy = false;
     let failure: unknown;
     try {
-      await options.session(attempt);
+      await options.session(attempt, () => {
+        healthy = true;
+      });
     } catch (error) {
       if (options.isFatal?.(error)) throw error;
       failure = error;
     }
     if (signal.aborted) break;
-    if (now() - startedAt >= options.healthyAfterMs) attempt = 0;
+    if (healthy || now() - startedAt >= healthyAfterMs) attempt = 0;
     const delayMs = backoffDelay(
       attempt,
       { minMs: options.minMs, maxMs: options.maxMs },
@@ -60,9 +71,10 @@ export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
     );
     logger.warn(
       { attempt: attempt + 1, delayMs, err: failure },
-      failure === undefined
-        ? 'session ended; reconnecting after delay'
-        : 'connect attempt failed; retrying after delay',
+      prefix +
+        (failure === undefined
+          ? 'session ended; reconnecting after delay'
+          : 'connect attempt failed; retrying after delay'),
     );
     options.onRetry?.(attempt, delayMs);
     attempt += 1;

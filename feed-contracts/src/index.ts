@@ -34,6 +34,13 @@ export {
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { parseAmqpUrls, urlForAttempt, redactUrl } from './amqpUrls.js';
 export {
+  amqpConnect,
+  withHeartbeat,
+  type AmqpConnectFunction,
+  type AmqpConnectOptions,
+  type AmqpSocketOptions,
+} from './amqpConnect.js';
+export {
   connectLoop,
   abortableSleep,
   type ConnectLoopOptions,

@@ -35,6 +35,58 @@ describe('connectLoop', () => {
     expect(delays).toEqual([99, 199, 399, 799, 999, 999, 99, 199, 399]);
   });
 
+  it('starts from the minimum again after a session that called healthy(), however short', async () => {
+    const controller = new AbortController();
+    const delays: number[] = [];
+    const attempts: number[] = [];
+    let calls = 0;
+    await connectLoop({
+      signal: controller.signal,
+      minMs: 100,
+      maxMs: 1000,
+      logger,
+      random: () => 0.999999,
+      now: () => 0,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+      session: async (attempt, healthy) => {
+        attempts.push(attempt);
+        calls += 1;
+        // The 4th session gets its channel open, then is lost at once.
+        if (calls === 4) return healthy();
+        if (calls === 7) controller.abort();
+        throw new Error('ECONNREFUSED');
+      },
+    });
+    expect(attempts).toEqual([0, 1, 2, 3, 1, 2, 3]);
+    expect(delays).toEqual([99, 199, 399, 99, 199, 399]);
+  });
+
+  it('without healthyAfterMs, a long session that never called healthy() keeps the delay growing', async () => {
+    const controller = new AbortController();
+    const delays: number[] = [];
+    let clock = 0;
+    let calls = 0;
+    await connectLoop({
+      signal: controller.signal,
+      minMs: 100,
+      maxMs: 1000,
+      logger,
+      random: () => 0.999999,
+      now: () => clock,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+      session: async () => {
+        clock += 60_000;
+        if (++calls === 4) controller.abort();
+        throw new Error('refused after the handshake');
+      },
+    });
+    expect(delays).toEqual([99, 199, 399]);
+  });
+
   it('stops on a fatal error and rethrows it', async () => {
     const fatal = new Error('mismatch');
     let calls = 0;
@@ -106,6 +158,30 @@ describe('connectLoop', () => {
     expect(lines.map((l) => [l.attempt, l.delayMs, l.msg])).toEqual([
       [1, 5, 'connect attempt failed; retrying after delay'],
       [2, 5, 'connect attempt failed; retrying after delay'],
+    ]);
+  });
+
+  it('names the client in its log lines when given a name', async () => {
+    const messages: string[] = [];
+    const controller = new AbortController();
+    let calls = 0;
+    await connectLoop({
+      name: 'live feed',
+      signal: controller.signal,
+      minMs: 1,
+      maxMs: 1,
+      logger: { warn: (_details, message) => messages.push(message) },
+      sleep: async () => {},
+      session: async (_attempt, healthy) => {
+        calls += 1;
+        if (calls === 1) throw new Error('down');
+        if (calls === 3) controller.abort();
+        healthy();
+      },
+    });
+    expect(messages).toEqual([
+      'live feed: connect attempt failed; retrying after delay',
+      'live feed: session ended; reconnecting after delay',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
-import { backoffDelay, type BackoffOptions } from '@feed/contracts';
+import { connectLoop, type BackoffOptions } from '@feed/contracts';
 import {
   FEED_EVENTS_CHANNEL,
   listEvents,
@@ -53,11 +53,13 @@ export class PgLiveFeed implements LiveFeed {
   private readonly changeListeners = new Set<() => void>();
   private seq = '0';
   private ready = false;
-  private closed = false;
+  /** Listened at least once: the head was read, and later listens catch up from `seq`. */
+  private listened = false;
+  /** Aborted by close(): ends the connect loop, its sleep and the connection it waits on. */
+  private readonly closing = new AbortController();
   private draining = false;
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private started: Promise<void> | undefined;
 
@@ -81,7 +83,18 @@ export class PgLiveFeed implements LiveFeed {
   /** Resolves once listening for the first time (or when closed first). */
   start(): Promise<void> {
     this.started ??= new Promise<void>((resolve) => {
-      this.loop = this.run(resolve);
+      this.loop = connectLoop({
+        name: 'live feed',
+        signal: this.closing.signal,
+        minMs: this.options.reconnect.minMs,
+        maxMs: this.options.reconnect.maxMs,
+        logger: this.options.logger,
+        session: (_attempt, healthy) =>
+          this.listen(() => {
+            healthy();
+            resolve();
+          }),
+      }).finally(resolve);
     });
     return this.started;
   }
@@ -102,71 +115,65 @@ export class PgLiveFeed implements LiveFeed {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.closing.abort();
     clearTimeout(this.retryTimer);
-    this.wake?.();
     await this.loop;
   }
 
-  /** The connect loop: a loop, never recursion, so an outage of any length stays flat. */
-  private async run(onFirstListen: () => void): Promise<void> {
+  /**
+   * One life of the LISTEN connection, run by the shared connect loop: connect, LISTEN, catch
+   * up, and return once the connection is lost or the feed closes; the loop waits and calls
+   * it again, so an outage of any length stays flat.
+   */
+  private async listen(onListening: () => void): Promise<void> {
     const { logger } = this.options;
-    let attempt = 0;
-    let first = true;
-    while (!this.closed) {
-      const client = new pg.Client({
-        connectionString: this.options.connectionString,
-        application_name: 'feed-service-listen',
-        keepAlive: true,
-      });
-      const lost = new Promise<string>((resolve) => {
-        client.on('error', (error) => resolve(`error: ${error.message}`));
-        client.on('end', () => resolve('connection ended'));
-        this.wake = () => resolve('closing');
-      });
-      let ping: NodeJS.Timeout | undefined;
-      try {
-        await client.connect();
-        client.on('notification', () => void this.drain());
-        await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
-        if (first) {
-          // The head as it is now: the stream serves what is stored from here on.
-          const [head] = await listEvents(this.options.pool, { limit: 1 });
-          this.seq = head?.seq ?? '0';
-        }
-        ping = setInterval(() => {
-          client.query('select 1').catch(() => client.end().catch(() => {}));
-        }, this.options.pingIntervalMs);
-        ping.unref();
-        // Whatever was stored while we were not listening.
-        await this.drain();
-        this.ready = true;
-        attempt = 0;
-        if (first) logger.info({ seq: this.seq }, 'live feed listening');
-        else logger.info({ seq: this.seq }, 'live feed listening again');
-        first = false;
-        onFirstListen();
-        const reason = await lost;
-        if (!this.closed) logger.warn({ reason }, 'live feed connection lost');
-      } catch (error) {
-        logger.warn({ err: error }, 'live feed could not listen');
+    const { signal } = this.closing;
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      application_name: 'feed-service-listen',
+      keepAlive: true,
+    });
+    let onClose!: () => void;
+    const lost = new Promise<string>((resolve) => {
+      client.on('error', (error) => resolve(`error: ${error.message}`));
+      client.on('end', () => resolve('connection ended'));
+      onClose = () => resolve('closing');
+    });
+    signal.addEventListener('abort', onClose);
+    let ping: NodeJS.Timeout | undefined;
+    try {
+      await client.connect();
+      client.on('notification', () => void this.drain());
+      await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
+      if (!this.listened) {
+        // The head as it is now: the stream serves what is stored from here on.
+        const [head] = await listEvents(this.options.pool, { limit: 1 });
+        this.seq = head?.seq ?? '0';
       }
+      ping = setInterval(() => {
+        client.query('select 1').catch(() => client.end().catch(() => {}));
+      }, this.options.pingIntervalMs);
+      ping.unref();
+      // Whatever was stored while we were not listening.
+      await this.drain();
+      this.ready = true;
+      logger.info(
+        { seq: this.seq },
+        this.listened ? 'live feed listening again' : 'live feed listening',
+      );
+      this.listened = true;
+      onListening();
+      const reason = await lost;
+      if (!signal.aborted) logger.warn({ reason }, 'live feed connection lost');
+    } finally {
+      // Nothing of this connection outlives it: a long outage leaves no listener behind.
+      signal.removeEventListener('abort', onClose);
       clearInterval(ping);
       this.ready = false;
       client.removeAllListeners('notification');
       client.on('error', () => {});
       await client.end().catch(() => {});
-      if (this.closed) break;
-      const delay = backoffDelay(attempt++, this.options.reconnect);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
     }
-    onFirstListen();
   }
 
   /**
@@ -174,7 +181,7 @@ export class PgLiveFeed implements LiveFeed {
    * set a flag instead of reading in parallel: one read per burst of NOTIFYs.
    */
   private async drain(): Promise<void> {
-    if (this.closed) return;
+    if (this.closing.signal.aborted) return;
     if (this.draining) {
       this.drainAgain = true;
       return;
@@ -195,10 +202,10 @@ export class PgLiveFeed implements LiveFeed {
           if (events.length < this.options.batchSize) break;
         }
         for (const listener of this.changeListeners) listener();
-      } while (this.drainAgain && !this.closed);
+      } while (this.drainAgain && !this.closing.signal.aborted);
     } catch (error) {
       // The pool is down: read again later; the events stay in the table.
-      if (this.closed) return;
+      if (this.closing.signal.aborted) return;
       this.options.logger.warn({ err: error }, 'live feed read failed; retrying');
       clearTimeout(this.retryTimer);
       this.retryTimer = setTimeout(() => void this.drain(), 1000);

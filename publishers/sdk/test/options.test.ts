@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolvePublisherOptions } from '../src/options.js';
-import { withHeartbeat } from '../src/withHeartbeat.js';
+import { withHeartbeat } from '@feed/contracts';
 
 const base = { url: 'amqp://guest:guest@127.0.0.1:5672', source: 'registrar' };
 
