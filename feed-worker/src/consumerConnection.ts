@@ -1,6 +1,7 @@
 import {
   FeedError,
   FeedErrorCode,
+  amqpConnect,
   declareTopology,
   describeTopologyMismatch,
   PRECONDITION_FAILED,
@@ -8,7 +9,7 @@ import {
   type QueueType,
 } from '@feed/contracts';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { amqpConnect } from './amqpConnect.js';
+import { connect } from 'amqplib';
 import { Consumer } from './consumer.js';
 import type { Logger } from './logger.js';
 
@@ -42,7 +43,7 @@ export interface ConsumerOptions {
  */
 export async function runConsumer(options: ConsumerOptions): Promise<void> {
   const { logger } = options;
-  const connection = await amqpConnect(options.url, {
+  const connection = await amqpConnect(connect, options.url, {
     heartbeatS: options.heartbeatS,
     timeoutMs: Math.max(5000, options.heartbeatS * 2000),
     name: options.name,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  amqpConnect,
   boundedText,
   declareTopology,
   redactUrl,
@@ -8,7 +9,7 @@ import {
   type QueueType,
 } from '@feed/contracts';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
-import { amqpConnect } from './amqpConnect.js';
+import { connect } from 'amqplib';
 import type { Logger } from './logger.js';
 
 export interface ParkReason {
@@ -228,7 +229,7 @@ export class Parker {
 
   async #connect(): Promise<ConfirmChannel> {
     const url = urlForAttempt(this.#options.urls, this.#attempt++);
-    const connection = await amqpConnect(url, {
+    const connection = await amqpConnect(connect, url, {
       heartbeatS: this.#options.heartbeatS,
       timeoutMs: 10_000,
       name: `feed-worker parking ${workerIdentity}`,
