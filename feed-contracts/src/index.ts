@@ -47,3 +47,15 @@ export {
   type LoopLogger,
 } from './connectLoop.js';
 export { boundedText } from './boundedText.js';
+export {
+  loadEnv,
+  invalidConfig,
+  envInteger,
+  envText,
+  envBoolean,
+  commonEnv,
+  amqpUrlsOf,
+  postgresUrlOf,
+  type Env,
+  type LogLevel,
+} from './loadEnv.js';

@@ -1,7 +1,17 @@
-import envSchema from 'env-schema';
-import { FeedError, FeedErrorCode, parseAmqpUrls, type QueueType } from '@feed/contracts';
+import {
+  amqpUrlsOf,
+  commonEnv,
+  envInteger,
+  envText,
+  invalidConfig,
+  loadEnv,
+  postgresUrlOf,
+  type Env,
+  type LogLevel,
+  type QueueType,
+} from '@feed/contracts';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type { LogLevel };
 
 export interface ServiceConfig {
   host: string;
@@ -32,66 +42,27 @@ export interface ServiceConfig {
   maxQueryLength: number;
 }
 
-const int = (minimum: number, maximum: number, defaultValue: number) => ({
-  type: 'integer',
-  minimum,
-  maximum,
-  default: defaultValue,
-});
-const text = (defaultValue: string) => ({ type: 'string', default: defaultValue });
+// Unset or empty: the feature is off (see ServiceConfig).
+const optionalText = envText('', { minLength: 0 });
 
-const schema = {
-  type: 'object',
-  properties: {
-    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
-    PORT: int(0, 65_535, 3000),
-    DATABASE_URL: {
-      type: 'string',
-      minLength: 1,
-      default: 'postgres://postgres@127.0.0.1:5432/feed',
-    },
-    AMQP_URL: { type: 'string', minLength: 1, default: 'amqp://guest:guest@127.0.0.1:5672' },
-    FEED_QUEUE_TYPE: { type: 'string', enum: ['quorum', 'classic'], default: 'quorum' },
-    LOG_LEVEL: {
-      type: 'string',
-      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
-      default: 'info',
-    },
-    LOG_PRETTY: { type: 'boolean', default: false },
-    SERVICE_API_KEYS: text(''),
-    SERVICE_ADMIN_TOKEN: text(''),
-    SERVICE_READ_TOKENS: text(''),
-    SERVICE_CORS_ORIGINS: text(''),
-    SERVICE_RATE_LIMIT_MAX: int(1, 10_000_000, 6000),
-    SERVICE_DB_POOL_MAX: int(2, 200, 10),
-    SERVICE_STREAM_HEARTBEAT_MS: int(1000, 300_000, 15_000),
-    SERVICE_STREAM_MAX_BUFFERED_BYTES: int(1024, 1024 * 1024 * 1024, 1024 * 1024),
-    SERVICE_MAX_QUERY_LENGTH: int(64, 65_536, 2048),
-  },
-} as const;
-
-interface Env {
-  HOST: string;
-  PORT: number;
-  DATABASE_URL: string;
-  AMQP_URL: string;
-  FEED_QUEUE_TYPE: QueueType;
-  LOG_LEVEL: LogLevel;
-  LOG_PRETTY: boolean;
-  SERVICE_API_KEYS: string;
-  SERVICE_ADMIN_TOKEN: string;
-  SERVICE_READ_TOKENS: string;
-  SERVICE_CORS_ORIGINS: string;
-  SERVICE_RATE_LIMIT_MAX: number;
-  SERVICE_DB_POOL_MAX: number;
-  SERVICE_STREAM_HEARTBEAT_MS: number;
-  SERVICE_STREAM_MAX_BUFFERED_BYTES: number;
-  SERVICE_MAX_QUERY_LENGTH: number;
-}
-
-function invalid(message: string): FeedError {
-  return new FeedError(FeedErrorCode.Config, `invalid configuration: ${message}`);
-}
+const variables = {
+  HOST: envText('127.0.0.1'),
+  PORT: envInteger(0, 65_535, 3000),
+  DATABASE_URL: envText('postgres://postgres@127.0.0.1:5432/feed'),
+  AMQP_URL: commonEnv.AMQP_URL,
+  FEED_QUEUE_TYPE: commonEnv.FEED_QUEUE_TYPE,
+  LOG_LEVEL: commonEnv.LOG_LEVEL,
+  LOG_PRETTY: commonEnv.LOG_PRETTY,
+  SERVICE_API_KEYS: optionalText,
+  SERVICE_ADMIN_TOKEN: optionalText,
+  SERVICE_READ_TOKENS: optionalText,
+  SERVICE_CORS_ORIGINS: optionalText,
+  SERVICE_RATE_LIMIT_MAX: envInteger(1, 10_000_000, 6000),
+  SERVICE_DB_POOL_MAX: envInteger(2, 200, 10),
+  SERVICE_STREAM_HEARTBEAT_MS: envInteger(1000, 300_000, 15_000),
+  SERVICE_STREAM_MAX_BUFFERED_BYTES: envInteger(1024, 1024 * 1024 * 1024, 1024 * 1024),
+  SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
+};
 
 /** "a, b,,c" → ["a", "b", "c"]. */
 function list(value: string): string[] {
@@ -107,7 +78,7 @@ const minSecretLength = 16;
 function secrets(name: string, value: string): string[] {
   const items = list(value);
   if (items.some((item) => item.length < minSecretLength))
-    throw invalid(`${name}: every token must have at least ${minSecretLength} characters`);
+    throw invalidConfig(`${name}: every token must have at least ${minSecretLength} characters`);
   return items;
 }
 
@@ -115,40 +86,10 @@ function secrets(name: string, value: string): string[] {
  * Reads the service's variables (see .env.example). A wrong value throws a FeedError whose
  * message names the variable, so the process stops at start instead of misbehaving later.
  */
-export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
-  // Empty values count as unset, as in a .env file with `NAME=`.
-  const data = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in schema.properties && value !== ''),
-  );
-  let values: Env;
-  try {
-    values = envSchema<Env>({ schema, data, env: false, dotenv: false });
-  } catch (error) {
-    const message = (error as Error).message.replace(/^env\//, '');
-    const name = /^([A-Z_]+) /.exec(message)?.[1];
-    const allowed =
-      name !== undefined && name in schema.properties
-        ? (
-            schema.properties[name as keyof typeof schema.properties] as {
-              enum?: readonly string[];
-            }
-          ).enum
-        : undefined;
-    throw invalid(allowed === undefined ? message : `${message}: ${allowed.join(', ')}`);
-  }
-
-  let amqpUrls: string[];
-  try {
-    amqpUrls = parseAmqpUrls(values.AMQP_URL);
-  } catch (error) {
-    throw invalid(`AMQP_URL: ${(error as Error).message}`);
-  }
-  try {
-    const url = new URL(values.DATABASE_URL);
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error();
-  } catch {
-    throw invalid('DATABASE_URL must be a postgres:// URL');
-  }
+export function loadConfig(env: Env): ServiceConfig {
+  const values = loadEnv(variables, env);
+  const amqpUrls = amqpUrlsOf(values.AMQP_URL);
+  postgresUrlOf(values.DATABASE_URL, 'DATABASE_URL');
   const corsOrigins = list(values.SERVICE_CORS_ORIGINS);
   for (const origin of corsOrigins) {
     let parsed: URL | undefined;
@@ -158,12 +99,12 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       parsed = undefined;
     }
     if (parsed === undefined || parsed.origin !== origin)
-      throw invalid(
+      throw invalidConfig(
         `SERVICE_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`,
       );
   }
   const adminTokens = secrets('SERVICE_ADMIN_TOKEN', values.SERVICE_ADMIN_TOKEN);
-  if (adminTokens.length > 1) throw invalid('SERVICE_ADMIN_TOKEN must be one token');
+  if (adminTokens.length > 1) throw invalidConfig('SERVICE_ADMIN_TOKEN must be one token');
 
   return {
     host: values.HOST,

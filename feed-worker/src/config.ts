@@ -1,7 +1,17 @@
-import envSchema from 'env-schema';
-import { FeedError, FeedErrorCode, parseAmqpUrls, type QueueType } from '@feed/contracts';
+import {
+  amqpUrlsOf,
+  commonEnv,
+  envInteger,
+  envText,
+  invalidConfig,
+  loadEnv,
+  postgresUrlOf,
+  type Env,
+  type LogLevel,
+  type QueueType,
+} from '@feed/contracts';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type { LogLevel };
 
 export interface WorkerConfig {
   /** Broker nodes, tried in turn (AMQP_URL, comma-separated). */
@@ -36,113 +46,40 @@ export interface WorkerConfig {
   maxBytesInHand: number;
 }
 
-const int = (minimum: number, maximum: number, defaultValue: number) => ({
-  type: 'integer',
-  minimum,
-  maximum,
-  default: defaultValue,
-});
-
-const schema = {
-  type: 'object',
-  properties: {
-    AMQP_URL: { type: 'string', minLength: 1, default: 'amqp://guest:guest@127.0.0.1:5672' },
-    DATABASE_URL: {
-      type: 'string',
-      minLength: 1,
-      default: 'postgres://postgres@127.0.0.1:5432/feed',
-    },
-    FEED_QUEUE_TYPE: { type: 'string', enum: ['quorum', 'classic'], default: 'quorum' },
-    LOG_LEVEL: {
-      type: 'string',
-      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
-      default: 'info',
-    },
-    LOG_PRETTY: { type: 'boolean', default: false },
-    WORKER_BATCH_SIZE: int(1, 10_000, 500),
-    WORKER_BATCH_WAIT_MS: int(0, 60_000, 20),
-    WORKER_PREFETCH: int(1, 65_535, 2000),
-    WORKER_HTTP_PORT: int(0, 65_535, 9464),
-    WORKER_HTTP_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
-    WORKER_HEARTBEAT_S: int(1, 600, 10),
-    WORKER_RECONNECT_MIN_MS: int(0, 600_000, 250),
-    WORKER_RECONNECT_MAX_MS: int(1, 3_600_000, 30_000),
-    WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000, 15_000),
-    // Two batches in flight, plus the readiness check.
-    WORKER_DB_POOL_MAX: int(3, 100, 4),
-    WORKER_MAX_EVENTS_PER_TRANSACTION: int(1, 100_000, 1000),
-    WORKER_ACK_WAIT_MS: int(100, 600_000, 5000),
-    WORKER_MAX_BYTES_IN_HAND: int(1024 * 1024, 16 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
-  },
-} as const;
-
-interface Env {
-  AMQP_URL: string;
-  DATABASE_URL: string;
-  FEED_QUEUE_TYPE: QueueType;
-  LOG_LEVEL: LogLevel;
-  LOG_PRETTY: boolean;
-  WORKER_BATCH_SIZE: number;
-  WORKER_BATCH_WAIT_MS: number;
-  WORKER_PREFETCH: number;
-  WORKER_HTTP_PORT: number;
-  WORKER_HTTP_HOST: string;
-  WORKER_HEARTBEAT_S: number;
-  WORKER_RECONNECT_MIN_MS: number;
-  WORKER_RECONNECT_MAX_MS: number;
-  WORKER_SHUTDOWN_TIMEOUT_MS: number;
-  WORKER_DB_POOL_MAX: number;
-  WORKER_MAX_EVENTS_PER_TRANSACTION: number;
-  WORKER_ACK_WAIT_MS: number;
-  WORKER_MAX_BYTES_IN_HAND: number;
-}
-
-function invalid(message: string): FeedError {
-  return new FeedError(FeedErrorCode.Config, `invalid configuration: ${message}`);
-}
+const variables = {
+  AMQP_URL: commonEnv.AMQP_URL,
+  DATABASE_URL: envText('postgres://postgres@127.0.0.1:5432/feed'),
+  FEED_QUEUE_TYPE: commonEnv.FEED_QUEUE_TYPE,
+  LOG_LEVEL: commonEnv.LOG_LEVEL,
+  LOG_PRETTY: commonEnv.LOG_PRETTY,
+  WORKER_BATCH_SIZE: envInteger(1, 10_000, 500),
+  WORKER_BATCH_WAIT_MS: envInteger(0, 60_000, 20),
+  WORKER_PREFETCH: envInteger(1, 65_535, 2000),
+  WORKER_HTTP_PORT: envInteger(0, 65_535, 9464),
+  WORKER_HTTP_HOST: envText('127.0.0.1'),
+  WORKER_HEARTBEAT_S: envInteger(1, 600, 10),
+  WORKER_RECONNECT_MIN_MS: envInteger(0, 600_000, 250),
+  WORKER_RECONNECT_MAX_MS: envInteger(1, 3_600_000, 30_000),
+  WORKER_SHUTDOWN_TIMEOUT_MS: envInteger(100, 600_000, 15_000),
+  // Two batches in flight, plus the readiness check.
+  WORKER_DB_POOL_MAX: envInteger(3, 100, 4),
+  WORKER_MAX_EVENTS_PER_TRANSACTION: envInteger(1, 100_000, 1000),
+  WORKER_ACK_WAIT_MS: envInteger(100, 600_000, 5000),
+  WORKER_MAX_BYTES_IN_HAND: envInteger(1024 * 1024, 16 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
+};
 
 /**
  * Reads the worker's variables (see .env.example). A wrong value throws a FeedError whose
  * message names the variable, so the process stops at start instead of misbehaving later.
  */
-export function loadConfig(env: Record<string, string | undefined>): WorkerConfig {
-  // Empty values count as unset, as in a .env file with `NAME=`.
-  const data = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in schema.properties && value !== ''),
-  );
-  let values: Env;
-  try {
-    values = envSchema<Env>({ schema, data, env: false, dotenv: false });
-  } catch (error) {
-    const message = (error as Error).message.replace(/^env\//, '');
-    const name = /^([A-Z_]+) /.exec(message)?.[1];
-    const allowed =
-      name !== undefined && name in schema.properties
-        ? (
-            schema.properties[name as keyof typeof schema.properties] as {
-              enum?: readonly string[];
-            }
-          ).enum
-        : undefined;
-    throw invalid(allowed === undefined ? message : `${message}: ${allowed.join(', ')}`);
-  }
-
-  let amqpUrls: string[];
-  try {
-    amqpUrls = parseAmqpUrls(values.AMQP_URL);
-  } catch (error) {
-    throw invalid(`AMQP_URL: ${(error as Error).message}`);
-  }
-  try {
-    const url = new URL(values.DATABASE_URL);
-    if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new Error();
-  } catch {
-    throw invalid('DATABASE_URL must be a postgres:// URL');
-  }
+export function loadConfig(env: Env): WorkerConfig {
+  const values = loadEnv(variables, env);
+  const amqpUrls = amqpUrlsOf(values.AMQP_URL);
+  postgresUrlOf(values.DATABASE_URL, 'DATABASE_URL');
   if (values.WORKER_RECONNECT_MAX_MS < values.WORKER_RECONNECT_MIN_MS)
-    throw invalid('WORKER_RECONNECT_MAX_MS must be >= WORKER_RECONNECT_MIN_MS');
+    throw invalidConfig('WORKER_RECONNECT_MAX_MS must be >= WORKER_RECONNECT_MIN_MS');
   if (values.WORKER_PREFETCH < values.WORKER_BATCH_SIZE)
-    throw invalid('WORKER_PREFETCH must be >= WORKER_BATCH_SIZE (a batch could never fill)');
+    throw invalidConfig('WORKER_PREFETCH must be >= WORKER_BATCH_SIZE (a batch could never fill)');
 
   return {
     amqpUrls,

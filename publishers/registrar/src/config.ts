@@ -1,7 +1,14 @@
-import envSchema from 'env-schema';
-import { FeedError, FeedErrorCode, parseAmqpUrls, type QueueType } from '@feed/contracts';
-
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+import {
+  amqpUrlsOf,
+  commonEnv,
+  envInteger,
+  envText,
+  loadEnv,
+  postgresUrlOf,
+  type Env,
+  type LogLevel,
+  type QueueType,
+} from '@feed/publisher';
 
 export interface RegistrarConfig {
   host: string;
@@ -16,71 +23,27 @@ export interface RegistrarConfig {
   source: string;
 }
 
-const schema = {
-  type: 'object',
-  properties: {
-    REGISTRAR_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
-    REGISTRAR_PORT: { type: 'integer', minimum: 0, maximum: 65_535, default: 3100 },
-    REGISTRAR_DATABASE_URL: {
-      type: 'string',
-      minLength: 1,
-      default: 'postgres://postgres@127.0.0.1:5432/registrar',
-    },
-    REGISTRAR_SOURCE: { type: 'string', minLength: 1, maxLength: 200, default: 'registrar' },
-    AMQP_URL: { type: 'string', minLength: 1, default: 'amqp://guest:guest@127.0.0.1:5672' },
-    FEED_QUEUE_TYPE: { type: 'string', enum: ['quorum', 'classic'], default: 'quorum' },
-    LOG_LEVEL: {
-      type: 'string',
-      enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'],
-      default: 'info',
-    },
-    LOG_PRETTY: { type: 'boolean', default: false },
-  },
-} as const;
-
-interface Env {
-  REGISTRAR_HOST: string;
-  REGISTRAR_PORT: number;
-  REGISTRAR_DATABASE_URL: string;
-  REGISTRAR_SOURCE: string;
-  AMQP_URL: string;
-  FEED_QUEUE_TYPE: QueueType;
-  LOG_LEVEL: LogLevel;
-  LOG_PRETTY: boolean;
-}
-
-function invalid(message: string): FeedError {
-  return new FeedError(FeedErrorCode.Config, `invalid configuration: ${message}`);
-}
+const variables = {
+  REGISTRAR_HOST: envText('127.0.0.1'),
+  REGISTRAR_PORT: envInteger(0, 65_535, 3100),
+  REGISTRAR_DATABASE_URL: envText('postgres://postgres@127.0.0.1:5432/registrar'),
+  REGISTRAR_SOURCE: envText('registrar', { maxLength: 200 }),
+  AMQP_URL: commonEnv.AMQP_URL,
+  FEED_QUEUE_TYPE: commonEnv.FEED_QUEUE_TYPE,
+  LOG_LEVEL: commonEnv.LOG_LEVEL,
+  LOG_PRETTY: commonEnv.LOG_PRETTY,
+};
 
 /**
- * Reads the registrar's variables (see .env.example). A wrong value throws a FeedError naming
- * the variable, so the process stops at start.
+ * Reads the registrar's variables (see .env.example) with the SDK's `loadEnv`, as the feed's
+ * own processes do. A wrong value throws a FeedError naming the variable, so the process
+ * stops at start.
  */
-export function loadConfig(env: Record<string, string | undefined>): RegistrarConfig {
-  // Empty values count as unset, as in a .env file with `NAME=`.
-  const data = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in schema.properties && value !== ''),
-  );
-  let values: Env;
-  try {
-    values = envSchema<Env>({ schema, data, env: false, dotenv: false });
-  } catch (error) {
-    throw invalid((error as Error).message.replace(/^env\//, ''));
-  }
-  try {
-    parseAmqpUrls(values.AMQP_URL);
-  } catch (error) {
-    throw invalid(`AMQP_URL ${(error as Error).message}`);
-  }
-  let database: URL | undefined;
-  try {
-    database = new URL(values.REGISTRAR_DATABASE_URL);
-  } catch {
-    database = undefined;
-  }
-  if (database === undefined || !/^postgres(ql)?:$/.test(database.protocol))
-    throw invalid('REGISTRAR_DATABASE_URL must be a postgres:// URL');
+export function loadConfig(env: Env): RegistrarConfig {
+  const values = loadEnv(variables, env);
+  // Checked here; the publisher splits the list itself.
+  amqpUrlsOf(values.AMQP_URL);
+  postgresUrlOf(values.REGISTRAR_DATABASE_URL, 'REGISTRAR_DATABASE_URL');
   return {
     host: values.REGISTRAR_HOST,
     port: values.REGISTRAR_PORT,

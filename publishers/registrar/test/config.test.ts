@@ -37,11 +37,11 @@ describe('loadConfig', () => {
     [{ REGISTRAR_PORT: '70000' }, 'invalid configuration: REGISTRAR_PORT must be <= 65535'],
     [
       { FEED_QUEUE_TYPE: 'stream' },
-      'invalid configuration: FEED_QUEUE_TYPE must be equal to one of the allowed values',
+      'invalid configuration: FEED_QUEUE_TYPE must be equal to one of the allowed values: quorum, classic',
     ],
     [
       { AMQP_URL: 'http://x' },
-      "invalid configuration: AMQP_URL 'http://x' is not an amqp:// or amqps:// URL",
+      "invalid configuration: AMQP_URL: 'http://x' is not an amqp:// or amqps:// URL",
     ],
     [
       { REGISTRAR_DATABASE_URL: 'mysql://x' },

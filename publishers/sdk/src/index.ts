@@ -35,3 +35,17 @@ export {
   type OutboxRelayOptions,
   type OutboxRelayStats,
 } from './relay.js';
+// What a service built on the SDK shares with the feed's own processes: reading its
+// configuration. Implemented once, in @feed/contracts.
+export {
+  loadEnv,
+  invalidConfig,
+  envInteger,
+  envText,
+  envBoolean,
+  commonEnv,
+  amqpUrlsOf,
+  postgresUrlOf,
+  type Env,
+  type LogLevel,
+} from '@feed/contracts';
