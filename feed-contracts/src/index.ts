@@ -59,3 +59,5 @@ export {
   type Env,
   type LogLevel,
 } from './loadEnv.js';
+export { withTransaction } from './postgres/withTransaction.js';
+export { applyMigrations, type Migration, type MigrationSet } from './postgres/applyMigrations.js';

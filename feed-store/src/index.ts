@@ -5,7 +5,8 @@ export {
   type PoolOptions,
   type Queryable,
 } from './pool.js';
-export { withTransaction } from './withTransaction.js';
+// One implementation for the feed and for the services on the SDK's outbox.
+export { withTransaction } from '@feed/contracts';
 export { migrate, type MigrateResult } from './migrate.js';
 export { migrations, type Migration } from './migrations/index.js';
 export { FEED_EVENTS_CHANNEL } from './notifyChannel.js';

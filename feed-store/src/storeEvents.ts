@@ -1,8 +1,7 @@
-import { isReactionType, type FeedEvent } from '@feed/contracts';
+import { isReactionType, withTransaction, type FeedEvent } from '@feed/contracts';
 import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
 import { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
-import { withTransaction } from './withTransaction.js';
 
 export interface StoreEventsResult {
   /** The rows that are new, in batch order. */

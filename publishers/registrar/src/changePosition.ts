@@ -1,10 +1,9 @@
 import type { EventData, FeedEvent } from '@feed/publisher';
-import { enqueue } from '@feed/publisher';
+import { enqueue, withTransaction } from '@feed/publisher';
 import type pg from 'pg';
 import { lockEmployee } from './sql/lockEmployee.js';
 import { updatePosition } from './sql/updatePosition.js';
 import type { Employee } from './sql/employeeRow.js';
-import { withTransaction } from './withTransaction.js';
 
 export type PositionChange =
   { found: false } | { found: true; employee: Employee; event: FeedEvent | undefined };

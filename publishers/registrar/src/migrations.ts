@@ -1,10 +1,5 @@
-import { outboxMigrationSql } from '@feed/publisher';
+import { applyMigrations, outboxMigrationSql, type Migration } from '@feed/publisher';
 import type pg from 'pg';
-
-export interface Migration {
-  name: string;
-  sql: string;
-}
 
 /** The registrar's own database: its employees, and the outbox its events leave through. */
 export const migrations: readonly Migration[] = [
@@ -28,32 +23,6 @@ export const migrations: readonly Migration[] = [
 const MIGRATION_LOCK = 7_201_201;
 
 /** Applies pending migrations in order, in one transaction. Idempotent. */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(
-      `create table if not exists registrar_migrations (
-         name text primary key,
-         applied_at timestamptz not null default now()
-       )`,
-    );
-    const { rows } = await client.query<{ name: string }>('select name from registrar_migrations');
-    const done = new Set(rows.map((row) => row.name));
-    const applied: string[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.name)) continue;
-      await client.query(migration.sql);
-      await client.query('insert into registrar_migrations (name) values ($1)', [migration.name]);
-      applied.push(migration.name);
-    }
-    await client.query('commit');
-    return applied;
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+export function migrate(pool: pg.Pool): Promise<string[]> {
+  return applyMigrations(pool, { table: 'registrar_migrations', lock: MIGRATION_LOCK, migrations });
 }

@@ -1,9 +1,8 @@
 import type { EventData, FeedEvent } from '@feed/publisher';
-import { enqueue } from '@feed/publisher';
+import { enqueue, withTransaction } from '@feed/publisher';
 import type pg from 'pg';
 import { insertEmployee } from './sql/insertEmployee.js';
 import type { Employee } from './sql/employeeRow.js';
-import { withTransaction } from './withTransaction.js';
 
 export interface NewEmployee {
   name: string;

@@ -36,7 +36,8 @@ export {
   type OutboxRelayStats,
 } from './relay.js';
 // What a service built on the SDK shares with the feed's own processes: reading its
-// configuration. Implemented once, in @feed/contracts.
+// configuration, running a transaction (with `enqueue` inside), applying its migrations (with
+// `outboxMigrationSql` among them). Implemented once, in @feed/contracts.
 export {
   loadEnv,
   invalidConfig,
@@ -46,6 +47,10 @@ export {
   commonEnv,
   amqpUrlsOf,
   postgresUrlOf,
+  withTransaction,
+  applyMigrations,
   type Env,
   type LogLevel,
+  type Migration,
+  type MigrationSet,
 } from '@feed/contracts';

@@ -1,8 +1,10 @@
 import type pg from 'pg';
 
 /**
- * Runs `work` in one transaction on one client: the employee row and its outbox rows commit
- * together or not at all. A client whose connection broke is destroyed, not reused.
+ * Runs `work` in one transaction on one client (never `pool.query` inside a transaction):
+ * everything it writes commits together or not at all. A client whose connection broke is
+ * destroyed, not returned to the pool. The feed's store and every service using the SDK's
+ * outbox share it.
  */
 export async function withTransaction<T>(
   pool: pg.Pool,
@@ -16,9 +18,11 @@ export async function withTransaction<T>(
     await client.query('commit');
     return result;
   } catch (error) {
-    await client.query('rollback').catch((rollbackError: Error) => {
-      broken = rollbackError;
-    });
+    try {
+      await client.query('rollback');
+    } catch (rollbackError) {
+      broken = rollbackError as Error;
+    }
     throw error;
   } finally {
     client.release(broken);
