@@ -5,6 +5,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY feed-contracts/package.json feed-contracts/
+COPY feed-logger/package.json feed-logger/
 COPY feed-store/package.json feed-store/
 COPY feed-worker/package.json feed-worker/
 COPY feed-service/package.json feed-service/
@@ -19,6 +20,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY feed-contracts/package.json feed-contracts/
+COPY feed-logger/package.json feed-logger/
 COPY feed-store/package.json feed-store/
 COPY feed-worker/package.json feed-worker/
 COPY feed-service/package.json feed-service/
@@ -26,6 +28,7 @@ COPY publishers/sdk/package.json publishers/sdk/
 COPY publishers/registrar/package.json publishers/registrar/
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/feed-contracts/dist feed-contracts/dist
+COPY --from=build /app/feed-logger/dist feed-logger/dist
 COPY --from=build /app/feed-store/dist feed-store/dist
 COPY --from=build /app/feed-worker/dist feed-worker/dist
 COPY --from=build /app/feed-service/dist feed-service/dist

@@ -7,6 +7,7 @@ const src = (path: string) => fileURLToPath(new URL(`${path}/src/index.ts`, impo
 // integration and end-to-end tests start run the compiled `dist`.
 const alias = {
   '@feed/contracts': src('feed-contracts'),
+  '@feed/logger': src('feed-logger'),
   '@feed/store': src('feed-store'),
   '@feed/publisher': src('publishers/sdk'),
 };

@@ -1,30 +1,17 @@
-import { hostname } from 'node:os';
-import pino, { type Logger } from 'pino';
+import {
+  createLogger as createProcessLogger,
+  type DestinationStream,
+  type Logger,
+} from '@feed/logger';
 import type { LogLevel } from './config.js';
 
 export type { Logger };
 
-/** Paths that may hold a secret; pino replaces their values before a line is written. */
-const redact = [
-  'password',
-  '*.password',
-  'databaseUrl',
-  '*.databaseUrl',
-  'amqpUrls',
-  '*.amqpUrls',
-  'headers.authorization',
-  '*.headers.authorization',
-];
-
 export function createLogger(
   options: { level: LogLevel; pretty: boolean },
-  destination?: pino.DestinationStream,
+  destination?: DestinationStream,
 ): Logger {
-  const base = { name: 'feed-worker', pid: process.pid, hostname: hostname() };
-  const pinoOptions = { level: options.level, base, redact };
-  if (destination !== undefined) return pino(pinoOptions, destination);
-  if (options.pretty) return pino({ ...pinoOptions, transport: { target: 'pino-pretty' } });
-  return pino(pinoOptions);
+  return createProcessLogger({ name: 'feed-worker', ...options }, destination);
 }
 
 /** The logger for lines about one message: who sent it and which event it carries. */
