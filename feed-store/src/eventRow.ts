@@ -72,3 +72,14 @@ export function filterClause(filter: EventFilter, params: unknown[]): string {
   if (filter.until !== undefined) add((n) => `time < $${n}::timestamptz`, filter.until);
   return where.join(' and ');
 }
+
+/** The WHERE of a page newest first: the filter, and only events older than `before`. */
+export function pageClause(
+  options: EventFilter & { before?: string | undefined },
+  params: unknown[],
+): string {
+  const where = filterClause(options, params);
+  if (options.before === undefined) return where;
+  params.push(options.before);
+  return `${where} and seq < $${params.length}::bigint`;
+}

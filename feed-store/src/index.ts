@@ -23,6 +23,7 @@ export { applyReactions } from './sql/applyReactions.js';
 export { storeEvents, probeWrite, type StoreEventsResult } from './storeEvents.js';
 export { recountReactions } from './sql/recountReactions.js';
 export { listEvents, type ListEventsOptions } from './sql/listEvents.js';
+export { listPageJson, type PageJson } from './sql/listPageJson.js';
 export { listEventsAfter, type ListEventsAfterOptions } from './sql/listEventsAfter.js';
 export { getEvent } from './sql/getEvent.js';
 export { hideEvent } from './sql/hideEvent.js';

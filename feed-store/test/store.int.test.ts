@@ -13,11 +13,13 @@ import {
   insertEvents,
   listEvents,
   listEventsAfter,
+  listPageJson,
   migrate,
   withTransaction,
   type Pool,
 } from '@feed/store';
 import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
+import { cursorSql } from '../src/cursor.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -181,7 +183,52 @@ describe('listEvents and listEventsAfter', () => {
   });
 });
 
+describe('listPageJson', () => {
+  it('gives the pages listEvents gives, as JSON built by PostgreSQL, cursors included', async () => {
+    const source = 'page-json';
+    await store([
+      event({ source, subject: 'p-1', actor: 'p-2', data: { text: 'ünïcode "quoted"' } }),
+      ...Array.from({ length: 6 }, () => event({ source, type: 'employee.registered' })),
+    ]);
+    const { rows } = await pool.query<{ seq: string }>(
+      'select max(seq)::text as seq from feed_events',
+    );
+    const maxSeq = rows[0]!.seq;
+    for (const options of [
+      { source, limit: 3 },
+      { source, limit: 3, before: maxSeq },
+      { source, limit: 10, types: ['employee.registered'] },
+      { source, limit: 10 },
+    ]) {
+      const page = await listPageJson(pool, options);
+      const expected = await listEvents(pool, { ...options, limit: options.limit + 1 });
+      const shown = expected.slice(0, options.limit);
+      // Every field of the stored event but its seq and storing time, and its cursor.
+      expect(JSON.parse(page.items)).toEqual(
+        shown.map(({ seq, storedAt: _storedAt, ...fields }) => ({
+          ...fields,
+          cursor: encodeCursor(seq),
+        })),
+      );
+      expect(page.nextSeq).toBe(expected.length > options.limit ? shown.at(-1)!.seq : null);
+    }
+  });
+});
+
 describe('cursors', () => {
+  it('are the same computed by PostgreSQL (cursorSql) and by encodeCursor', async () => {
+    // Every length a seq can have, up to the largest bigint.
+    const seqs = ['1', '9', '10', '12345', '2147483648', '9007199254740993', '9223372036854775807'];
+    for (let digits = 1; digits <= 19; digits += 1) seqs.push('7'.repeat(digits));
+    const { rows } = await pool.query<{ seq: string; cursor: string }>(
+      `select seq::text, ${cursorSql('seq')} as cursor from unnest($1::bigint[]) as seq`,
+      [seqs],
+    );
+    expect(rows.map((row) => [row.seq, row.cursor])).toEqual(
+      seqs.map((seq) => [seq, encodeCursor(seq)]),
+    );
+  });
+
   it('round-trip, and anything else decodes to null', () => {
     expect(decodeCursor(encodeCursor('12345'))).toBe('12345');
     for (const bad of [

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { encodeCursor, getEvent, type Queryable } from '@feed/store';
+import { encodeCursor, getEvent, listPageJson, type Queryable } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorSeq, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import {
@@ -13,7 +13,6 @@ import {
 } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
 import type { PageCache } from '../pageCache.js';
-import { listPageJson } from '../sql/listPageJson.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
 import {

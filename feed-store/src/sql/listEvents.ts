@@ -1,7 +1,7 @@
 import type { Queryable } from '../pool.js';
 import {
   eventColumns,
-  filterClause,
+  pageClause,
   toStoredEvent,
   type EventFilter,
   type EventRow,
@@ -20,11 +20,7 @@ export async function listEvents(
   options: ListEventsOptions,
 ): Promise<StoredEvent[]> {
   const params: unknown[] = [];
-  let where = filterClause(options, params);
-  if (options.before !== undefined) {
-    params.push(options.before);
-    where += ` and seq < $${params.length}::bigint`;
-  }
+  const where = pageClause(options, params);
   params.push(options.limit);
   const { rows } = await client.query<EventRow>(
     `select ${eventColumns} from feed_events where ${where} order by seq desc limit $${params.length}`,

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { filterClause, type EventFilter, type Queryable } from '@feed/store';
+import { cursorSql } from '../cursor.js';
+import { pageClause } from '../eventRow.js';
+import type { Queryable } from '../pool.js';
+import type { ListEventsOptions } from './listEvents.js';
 
 export interface PageJson {
   /** The page's items as a JSON array, each item built by PostgreSQL. */
@@ -10,23 +13,19 @@ export interface PageJson {
 
 /**
  * One page of the feed, newest first, each item serialized to JSON by PostgreSQL: the same
- * keyset read as the store's listEvents (no OFFSET, an index range scan at any depth), but
- * the rows never become JavaScript objects (no timestamp or jsonb parsing, no
- * re-serialization): the page body is the items joined. The
- * items have the fields and formats of `toEventView` (time as toISOString, the cursor as
- * encodeCursor). A presentation query, so it lives with the API. Each query shape is a named
- * prepared statement: planned once per connection.
+ * keyset read as listEvents (no OFFSET, an index range scan at any depth), but the rows never
+ * become JavaScript objects (no timestamp or jsonb parsing, no re-serialization): the page
+ * body is the items joined. This is how the API serves every page it does not hold in memory.
+ * The items have the fields and formats of the API's event view (time as toISOString, the
+ * cursor as encodeCursor, computed by cursorSql); the store's tests compare them with
+ * listEvents. Each query shape is a named prepared statement: planned once per connection.
  */
 export async function listPageJson(
   client: Queryable,
-  options: EventFilter & { limit: number; before?: string | undefined },
+  options: ListEventsOptions,
 ): Promise<PageJson> {
   const params: unknown[] = [];
-  let where = filterClause(options, params);
-  if (options.before !== undefined) {
-    params.push(options.before);
-    where += ` and seq < $${params.length}::bigint`;
-  }
+  const where = pageClause(options, params);
   params.push(options.limit);
   const limit = `$${params.length}::int`;
   const text = `
@@ -34,8 +33,7 @@ export async function listPageJson(
              'id', event_id, 'source', source, 'type', type,
              'time', to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
              'subject', subject, 'actor', actor, 'data', data, 'reactions', reactions,
-             'cursor', translate(rtrim(encode(convert_to('s' || seq::text, 'UTF8'), 'base64'), '='),
-                                 '+/', '-_'))::text as item
+             'cursor', ${cursorSql('seq')})::text as item
       from feed_events where ${where}
      order by feed_events.seq desc limit ${limit} + 1`;
   const name = `feed-page-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
