@@ -36,8 +36,6 @@ export interface AppDeps {
    * answers 503. One passed in belongs to the caller.
    */
   publisher?: EventPublisher;
-  /** Serve the head of the feed, and pages read since the last change, from memory. Default true. */
-  headCache?: boolean;
   /**
    * On close, how long responses in progress (and streams' last frames) may take before
    * their connections are cut. Default 2000 ms: well inside main.ts's shutdown deadline.
@@ -79,9 +77,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.liveFeed ??
     new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger: app.log });
   if (ownLiveFeed) void (liveFeed as PgLiveFeed).start();
-  const headCache = deps.headCache === false ? undefined : new HeadCache(pool, liveFeed, app.log);
+  // SERVICE_MEMORY_CACHE. Both caches stay true only because the live feed announces every
+  // change: a live feed that never does (a test's) needs them off.
+  const headCache = config.memoryCache ? new HeadCache(pool, liveFeed, app.log) : undefined;
   void headCache?.refresh();
-  const pageCache = deps.headCache === false ? undefined : new PageCache(liveFeed);
+  const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
   const metrics = new ServiceMetrics();
   const guards = createGuards(config);
 

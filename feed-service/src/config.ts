@@ -1,6 +1,7 @@
 import {
   amqpUrlsOf,
   commonEnv,
+  envBoolean,
   envInteger,
   envText,
   invalidConfig,
@@ -40,6 +41,12 @@ export interface ServiceConfig {
   streamMaxBufferedBytes: number;
   /** Most characters in a request's query string. */
   maxQueryLength: number;
+  /**
+   * Serve the head of the feed, and the other pages read since the last change, from memory
+   * (both emptied at every change the live feed announces). false: every read asks the
+   * database.
+   */
+  memoryCache: boolean;
 }
 
 // Unset or empty: the feature is off (see ServiceConfig).
@@ -62,6 +69,7 @@ const variables = {
   SERVICE_STREAM_HEARTBEAT_MS: envInteger(1000, 300_000, 15_000),
   SERVICE_STREAM_MAX_BUFFERED_BYTES: envInteger(1024, 1024 * 1024 * 1024, 1024 * 1024),
   SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
+  SERVICE_MEMORY_CACHE: envBoolean(true),
 };
 
 /** "a, b,,c" → ["a", "b", "c"]. */
@@ -123,5 +131,6 @@ export function loadConfig(env: Env): ServiceConfig {
     streamHeartbeatMs: values.SERVICE_STREAM_HEARTBEAT_MS,
     streamMaxBufferedBytes: values.SERVICE_STREAM_MAX_BUFFERED_BYTES,
     maxQueryLength: values.SERVICE_MAX_QUERY_LENGTH,
+    memoryCache: values.SERVICE_MEMORY_CACHE,
   };
 }

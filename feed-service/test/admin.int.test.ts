@@ -63,9 +63,8 @@ describe('admin auth', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.code).toBe('FEED_API_AUTH_INVALID');
     const off = await buildApp({
-      config: loadConfig({ DATABASE_URL: db.url }),
+      config: loadConfig({ DATABASE_URL: db.url, SERVICE_MEMORY_CACHE: 'false' }),
       pool,
-      headCache: false,
       liveFeed: {
         listening: true,
         lastSeq: '0',

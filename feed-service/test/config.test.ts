@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       streamHeartbeatMs: 15000,
       streamMaxBufferedBytes: 1048576,
       maxQueryLength: 2048,
+      memoryCache: true,
     });
   });
 
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
       SERVICE_CORS_ORIGINS: 'https://portal.example.com,http://localhost:5173',
       LOG_PRETTY: 'true',
       AMQP_URL: 'amqp://a:5672,amqp://b:5672',
+      SERVICE_MEMORY_CACHE: 'false',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -41,6 +43,7 @@ describe('loadConfig', () => {
       corsOrigins: ['https://portal.example.com', 'http://localhost:5173'],
       logPretty: true,
       amqpUrls: ['amqp://a:5672', 'amqp://b:5672'],
+      memoryCache: false,
     });
   });
 
@@ -52,6 +55,10 @@ describe('loadConfig', () => {
       'invalid configuration: FEED_QUEUE_TYPE must be equal to one of the allowed values: quorum, classic',
     ],
     [{ LOG_PRETTY: 'maybe' }, 'invalid configuration: LOG_PRETTY must be boolean'],
+    [
+      { SERVICE_MEMORY_CACHE: 'off' },
+      'invalid configuration: SERVICE_MEMORY_CACHE must be boolean',
+    ],
     [
       { DATABASE_URL: 'mysql://x' },
       'invalid configuration: DATABASE_URL must be a postgres:// URL',

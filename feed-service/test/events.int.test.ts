@@ -193,6 +193,36 @@ describe('GET /events', () => {
     expect(hits(after.body)).toBeGreaterThan(hits(before.body));
   });
 
+  it('reads every page from the database with SERVICE_MEMORY_CACHE=false', async () => {
+    // A live feed that never announces a change: memory would keep serving the first read.
+    const uncached = await buildApp({
+      config: loadConfig({ DATABASE_URL: db.url, SERVICE_MEMORY_CACHE: 'false' }),
+      pool,
+      liveFeed: {
+        listening: true,
+        lastSeq: '0',
+        subscribe: () => () => {},
+        onChange: () => () => {},
+        announceChange: async () => {},
+        close: async () => {},
+      },
+    });
+    try {
+      // The head of the feed, then a filtered page.
+      for (const source of [undefined, 'uncached']) {
+        const url = source === undefined ? '/events?limit=1' : `/events?limit=1&source=${source}`;
+        expect((await uncached.inject(url)).statusCode).toBe(200);
+        const fresh = registered('Uncached', source === undefined ? {} : { source });
+        await store(pool, [fresh]);
+        expect((await uncached.inject(url)).json<Page>().items.map((e) => e.id)).toEqual([
+          fresh.id,
+        ]);
+      }
+    } finally {
+      await uncached.close();
+    }
+  });
+
   it('answers 304 to a matching If-None-Match and a new ETag after a change', async () => {
     const target = registered('Etag');
     await store(pool, [target]);
@@ -312,6 +342,7 @@ describe('read auth', () => {
     const guarded = await buildApp({
       config: loadConfig({
         DATABASE_URL: db.url,
+        SERVICE_MEMORY_CACHE: 'false',
         SERVICE_READ_TOKENS: `other-token-0123456789,${token}`,
       }),
       pool,
@@ -323,7 +354,6 @@ describe('read auth', () => {
         announceChange: async () => {},
         close: async () => {},
       },
-      headCache: false,
     });
     try {
       const missing = await guarded.inject('/events');
@@ -357,7 +387,11 @@ describe('read auth', () => {
 describe('rate limit', () => {
   it('answers 429 with its code past the limit', async () => {
     const limited = await buildApp({
-      config: loadConfig({ DATABASE_URL: db.url, SERVICE_RATE_LIMIT_MAX: '3' }),
+      config: loadConfig({
+        DATABASE_URL: db.url,
+        SERVICE_MEMORY_CACHE: 'false',
+        SERVICE_RATE_LIMIT_MAX: '3',
+      }),
       pool,
       liveFeed: {
         listening: true,
@@ -367,7 +401,6 @@ describe('rate limit', () => {
         announceChange: async () => {},
         close: async () => {},
       },
-      headCache: false,
     });
     try {
       const statuses: number[] = [];
@@ -387,7 +420,11 @@ describe('security headers and CORS', () => {
   it('sends security headers and allows only the configured portal origins', async () => {
     const portal = 'https://portal.example.com';
     const withCors = await buildApp({
-      config: loadConfig({ DATABASE_URL: db.url, SERVICE_CORS_ORIGINS: portal }),
+      config: loadConfig({
+        DATABASE_URL: db.url,
+        SERVICE_MEMORY_CACHE: 'false',
+        SERVICE_CORS_ORIGINS: portal,
+      }),
       pool,
       liveFeed: {
         listening: true,
@@ -397,7 +434,6 @@ describe('security headers and CORS', () => {
         announceChange: async () => {},
         close: async () => {},
       },
-      headCache: false,
     });
     try {
       const allowed = await withCors.inject({

@@ -40,10 +40,14 @@ afterAll(async () => {
 
 async function appWith(publisher: EventPublisher | undefined, env: Record<string, string> = {}) {
   return buildApp({
-    config: loadConfig({ DATABASE_URL: db.url, SERVICE_API_KEYS: apiKey, ...env }),
+    config: loadConfig({
+      DATABASE_URL: db.url,
+      SERVICE_API_KEYS: apiKey,
+      SERVICE_MEMORY_CACHE: 'false',
+      ...env,
+    }),
     pool,
     liveFeed: idleFeed,
-    headCache: false,
     publisher,
   });
 }
@@ -156,10 +160,9 @@ describe('POST /events (recording publisher)', () => {
     expect(wrong.statusCode).toBe(401);
     expect(wrong.json().error.code).toBe('FEED_API_AUTH_INVALID');
     const off = await buildApp({
-      config: loadConfig({ DATABASE_URL: db.url }),
+      config: loadConfig({ DATABASE_URL: db.url, SERVICE_MEMORY_CACHE: 'false' }),
       pool,
       liveFeed: idleFeed,
-      headCache: false,
       publisher: recording,
     });
     try {
