@@ -47,17 +47,14 @@ export {
   type LoopLogger,
 } from './connectLoop.js';
 export { boundedText } from './boundedText.js';
+export { loadEnv, invalidConfig, type Env } from './loadEnv.js';
 export {
-  loadEnv,
-  invalidConfig,
-  envInteger,
-  envText,
-  envBoolean,
   commonEnv,
-  amqpUrlsOf,
-  postgresUrlOf,
-  type Env,
+  envBoolean,
+  envInteger,
+  envPostgresUrl,
+  envText,
   type LogLevel,
-} from './loadEnv.js';
+} from './envVariables.js';
 export { withTransaction } from './postgres/withTransaction.js';
 export { applyMigrations, type Migration, type MigrationSet } from './postgres/applyMigrations.js';

@@ -1,13 +1,23 @@
-import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
-import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
-import { parseAmqpUrls } from './amqpUrls.js';
+import {
+  Type,
+  type StaticDecode,
+  type TObject,
+  type TProperties,
+  type TSchema,
+} from '@sinclair/typebox';
+import {
+  TransformDecodeError,
+  Value,
+  ValueErrorType,
+  type ValueError,
+} from '@sinclair/typebox/value';
 import { FeedError, FeedErrorCode } from './errors.js';
 
 /**
  * Reading a process's configuration from its environment, the same way in every process of
  * the feed (and in services built on the SDK): each process keeps its own `loadConfig(env)`
- * with its own schema, and this is the part they share. Built on TypeBox, which the contracts
- * already carry, so the SDK that ships them gains no dependency.
+ * with its own variables, and this is the part they share. Built on TypeBox, which the
+ * contracts already carry, so the SDK that ships them gains no dependency.
  */
 
 export type Env = Record<string, string | undefined>;
@@ -17,64 +27,43 @@ export function invalidConfig(message: string): FeedError {
   return new FeedError(FeedErrorCode.Config, `invalid configuration: ${message}`);
 }
 
-/** An integer variable within bounds. */
-export const envInteger = (minimum: number, maximum: number, defaultValue: number) =>
-  Type.Integer({ minimum, maximum, default: defaultValue });
-
-/** A text variable; set, it must not be blank unless `minLength` is 0. */
-export const envText = (
-  defaultValue: string,
-  options: { minLength?: number; maxLength?: number } = {},
-) => Type.String({ minLength: 1, ...options, default: defaultValue });
-
-/** A boolean variable: `true` or `false`. */
-export const envBoolean = (defaultValue: boolean) => Type.Boolean({ default: defaultValue });
-
-/** The variables every process reads, with one meaning and one default. */
-export const commonEnv = {
-  /** One broker, or the nodes of a cluster separated by commas. */
-  AMQP_URL: envText('amqp://guest:guest@127.0.0.1:5672'),
-  FEED_QUEUE_TYPE: Type.Union([Type.Literal('quorum'), Type.Literal('classic')], {
-    default: 'quorum',
-  }),
-  LOG_LEVEL: Type.Union(
-    [
-      Type.Literal('trace'),
-      Type.Literal('debug'),
-      Type.Literal('info'),
-      Type.Literal('warn'),
-      Type.Literal('error'),
-      Type.Literal('fatal'),
-      Type.Literal('silent'),
-    ],
-    { default: 'info' },
-  ),
-  LOG_PRETTY: envBoolean(false),
-};
-
-export type LogLevel = Static<typeof commonEnv.LOG_LEVEL>;
+/**
+ * What is wrong with a value, worded to follow the variable's name, separator included, so
+ * that every message reads `NAME must …` or `NAME: …`. The decoders of envVariables.ts throw it.
+ */
+export class WrongValue extends Error {}
 
 /**
- * The `variables` (a name → schema record, built with the helpers above), read from `env`: an empty value counts as unset (as `NAME=`
- * in a .env file) and gets the default; a number or boolean is converted from its text; then
- * every value is checked. A wrong one throws a `FEED_ERR_CONFIG` FeedError naming each
- * variable at fault, e.g. `invalid configuration: WORKER_BATCH_SIZE must be integer`, so the
- * process stops at start instead of misbehaving later. Other variables of `env` are ignored.
+ * The `variables` (a name → schema record, built with envVariables.ts), read from `env`:
+ * an empty value counts as unset (as `NAME=` in a .env file) and gets the default; a number
+ * or boolean is converted from its text; then every value is checked, and URLs are read
+ * (AMQP_URL becomes its list of nodes). A wrong value throws a `FEED_ERR_CONFIG` FeedError
+ * naming each variable at fault, e.g. `invalid configuration: WORKER_BATCH_SIZE must be
+ * integer`, so the process stops at start instead of misbehaving later. Other variables of
+ * `env` are ignored.
  */
-export function loadEnv<V extends TProperties>(variables: V, env: Env): Static<TObject<V>> {
+export function loadEnv<V extends TProperties>(variables: V, env: Env): StaticDecode<TObject<V>> {
   const schema = Type.Object(variables);
   const values: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(variables)) {
     const text = env[name];
     values[name] = text === undefined || text === '' ? variable.default : fromText(variable, text);
   }
-  if (Value.Check(schema, values)) return values;
-  const wrong = new Map<string, string>();
-  for (const error of Value.Errors(schema, values)) {
-    const name = error.path.slice(1);
-    if (!wrong.has(name)) wrong.set(name, `${name} ${describe(error)}`);
+  if (!Value.Check(schema, values)) {
+    const wrong = new Map<string, string>();
+    for (const error of Value.Errors(schema, values)) {
+      const name = error.path.slice(1);
+      if (!wrong.has(name)) wrong.set(name, `${name} ${describe(error)}`);
+    }
+    throw invalidConfig([...wrong.values()].join(', '));
   }
-  throw invalidConfig([...wrong.values()].join(', '));
+  try {
+    return Value.Decode(schema, values);
+  } catch (error) {
+    if (error instanceof TransformDecodeError && error.error instanceof WrongValue)
+      throw invalidConfig(`${error.path.slice(1)}${error.error.message}`);
+    throw error;
+  }
 }
 
 /**
@@ -127,26 +116,4 @@ function describe(error: ValueError): string {
     default:
       return error.message;
   }
-}
-
-/** The broker nodes of an `AMQP_URL`, or the error naming it (passwords never shown). */
-export function amqpUrlsOf(value: string, name = 'AMQP_URL'): string[] {
-  try {
-    return parseAmqpUrls(value);
-  } catch (error) {
-    throw invalidConfig(`${name}: ${(error as Error).message}`);
-  }
-}
-
-/** `value` if it is a postgres:// (or postgresql://) URL, else the error naming `name`. */
-export function postgresUrlOf(value: string, name: string): string {
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
-    throw invalidConfig(`${name} must be a postgres:// URL`);
-  return value;
 }

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  amqpUrlsOf,
   commonEnv,
   envBoolean,
   envInteger,
+  envPostgresUrl,
   envText,
   loadEnv,
-  postgresUrlOf,
 } from '../src/index.js';
 
 const variables = {
@@ -61,18 +60,31 @@ describe('loadEnv', () => {
   });
 });
 
-describe('amqpUrlsOf and postgresUrlOf', () => {
-  it('give the value when it is right', () => {
-    expect(amqpUrlsOf('amqp://a, amqps://b')).toEqual(['amqp://a', 'amqps://b']);
-    expect(postgresUrlOf('postgresql://db/feed', 'DATABASE_URL')).toBe('postgresql://db/feed');
+describe('URL variables', () => {
+  const urls = {
+    AMQP_URL: commonEnv.AMQP_URL,
+    OWN_DATABASE_URL: envPostgresUrl('postgres://db/own'),
+  };
+
+  it('read AMQP_URL as its list of nodes, and keep a postgres URL as it is', () => {
+    expect(loadEnv(urls, {})).toEqual({
+      AMQP_URL: ['amqp://guest:guest@127.0.0.1:5672'],
+      OWN_DATABASE_URL: 'postgres://db/own',
+    });
+    expect(
+      loadEnv(urls, { AMQP_URL: 'amqp://a, amqps://b', OWN_DATABASE_URL: 'postgresql://x/y' }),
+    ).toEqual({ AMQP_URL: ['amqp://a', 'amqps://b'], OWN_DATABASE_URL: 'postgresql://x/y' });
   });
 
-  it('name the variable, never showing a password', () => {
-    expect(() => amqpUrlsOf('http://u:secret@x')).toThrow(
-      refusal("AMQP_URL: 'http://u:***@x' is not an amqp:// or amqps:// URL"),
-    );
-    expect(() => postgresUrlOf('not a url', 'REGISTRAR_DATABASE_URL')).toThrow(
-      refusal('REGISTRAR_DATABASE_URL must be a postgres:// URL'),
-    );
+  it.each([
+    [
+      { AMQP_URL: 'http://u:secret@x' },
+      "AMQP_URL: 'http://u:***@x' is not an amqp:// or amqps:// URL",
+    ],
+    [{ AMQP_URL: ' , ' }, 'AMQP_URL: no AMQP URL given'],
+    [{ OWN_DATABASE_URL: 'mysql://x/y' }, 'OWN_DATABASE_URL must be a postgres:// URL'],
+    [{ OWN_DATABASE_URL: 'not a url' }, 'OWN_DATABASE_URL must be a postgres:// URL'],
+  ])('refuses %j naming the variable, never showing a password', (env, message) => {
+    expect(() => loadEnv(urls, env)).toThrow(refusal(message));
   });
 });

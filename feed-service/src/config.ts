@@ -1,16 +1,12 @@
 import {
-  amqpUrlsOf,
   commonEnv,
   envBoolean,
   envInteger,
   envText,
   invalidConfig,
   loadEnv,
-  postgresUrlOf,
-  type Env,
-  type LogLevel,
-  type QueueType,
 } from '@feed/contracts';
+import type { Env, LogLevel, QueueType } from '@feed/contracts';
 
 export type { LogLevel };
 
@@ -55,7 +51,7 @@ const optionalText = envText('', { minLength: 0 });
 const variables = {
   HOST: envText('127.0.0.1'),
   PORT: envInteger(0, 65_535, 3000),
-  DATABASE_URL: envText('postgres://postgres@127.0.0.1:5432/feed'),
+  DATABASE_URL: commonEnv.DATABASE_URL,
   AMQP_URL: commonEnv.AMQP_URL,
   FEED_QUEUE_TYPE: commonEnv.FEED_QUEUE_TYPE,
   LOG_LEVEL: commonEnv.LOG_LEVEL,
@@ -96,8 +92,6 @@ function secrets(name: string, value: string): string[] {
  */
 export function loadConfig(env: Env): ServiceConfig {
   const values = loadEnv(variables, env);
-  const amqpUrls = amqpUrlsOf(values.AMQP_URL);
-  postgresUrlOf(values.DATABASE_URL, 'DATABASE_URL');
   const corsOrigins = list(values.SERVICE_CORS_ORIGINS);
   for (const origin of corsOrigins) {
     let parsed: URL | undefined;
@@ -118,7 +112,7 @@ export function loadConfig(env: Env): ServiceConfig {
     host: values.HOST,
     port: values.PORT,
     databaseUrl: values.DATABASE_URL,
-    amqpUrls,
+    amqpUrls: values.AMQP_URL,
     queueType: values.FEED_QUEUE_TYPE,
     logLevel: values.LOG_LEVEL,
     logPretty: values.LOG_PRETTY,

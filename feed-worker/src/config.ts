@@ -1,15 +1,5 @@
-import {
-  amqpUrlsOf,
-  commonEnv,
-  envInteger,
-  envText,
-  invalidConfig,
-  loadEnv,
-  postgresUrlOf,
-  type Env,
-  type LogLevel,
-  type QueueType,
-} from '@feed/contracts';
+import { commonEnv, envInteger, envText, invalidConfig, loadEnv } from '@feed/contracts';
+import type { Env, LogLevel, QueueType } from '@feed/contracts';
 
 export type { LogLevel };
 
@@ -48,7 +38,7 @@ export interface WorkerConfig {
 
 const variables = {
   AMQP_URL: commonEnv.AMQP_URL,
-  DATABASE_URL: envText('postgres://postgres@127.0.0.1:5432/feed'),
+  DATABASE_URL: commonEnv.DATABASE_URL,
   FEED_QUEUE_TYPE: commonEnv.FEED_QUEUE_TYPE,
   LOG_LEVEL: commonEnv.LOG_LEVEL,
   LOG_PRETTY: commonEnv.LOG_PRETTY,
@@ -74,15 +64,13 @@ const variables = {
  */
 export function loadConfig(env: Env): WorkerConfig {
   const values = loadEnv(variables, env);
-  const amqpUrls = amqpUrlsOf(values.AMQP_URL);
-  postgresUrlOf(values.DATABASE_URL, 'DATABASE_URL');
   if (values.WORKER_RECONNECT_MAX_MS < values.WORKER_RECONNECT_MIN_MS)
     throw invalidConfig('WORKER_RECONNECT_MAX_MS must be >= WORKER_RECONNECT_MIN_MS');
   if (values.WORKER_PREFETCH < values.WORKER_BATCH_SIZE)
     throw invalidConfig('WORKER_PREFETCH must be >= WORKER_BATCH_SIZE (a batch could never fill)');
 
   return {
-    amqpUrls,
+    amqpUrls: values.AMQP_URL,
     databaseUrl: values.DATABASE_URL,
     queueType: values.FEED_QUEUE_TYPE,
     logLevel: values.LOG_LEVEL,

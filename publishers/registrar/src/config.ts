@@ -1,14 +1,5 @@
-import {
-  amqpUrlsOf,
-  commonEnv,
-  envInteger,
-  envText,
-  loadEnv,
-  postgresUrlOf,
-  type Env,
-  type LogLevel,
-  type QueueType,
-} from '@feed/publisher';
+import { commonEnv, envInteger, envPostgresUrl, envText, loadEnv } from '@feed/publisher';
+import type { Env, LogLevel, QueueType } from '@feed/publisher';
 
 export interface RegistrarConfig {
   host: string;
@@ -26,7 +17,7 @@ export interface RegistrarConfig {
 const variables = {
   REGISTRAR_HOST: envText('127.0.0.1'),
   REGISTRAR_PORT: envInteger(0, 65_535, 3100),
-  REGISTRAR_DATABASE_URL: envText('postgres://postgres@127.0.0.1:5432/registrar'),
+  REGISTRAR_DATABASE_URL: envPostgresUrl('postgres://postgres@127.0.0.1:5432/registrar'),
   REGISTRAR_SOURCE: envText('registrar', { maxLength: 200 }),
   AMQP_URL: commonEnv.AMQP_URL,
   FEED_QUEUE_TYPE: commonEnv.FEED_QUEUE_TYPE,
@@ -41,14 +32,11 @@ const variables = {
  */
 export function loadConfig(env: Env): RegistrarConfig {
   const values = loadEnv(variables, env);
-  // Checked here; the publisher splits the list itself.
-  amqpUrlsOf(values.AMQP_URL);
-  postgresUrlOf(values.REGISTRAR_DATABASE_URL, 'REGISTRAR_DATABASE_URL');
   return {
     host: values.REGISTRAR_HOST,
     port: values.REGISTRAR_PORT,
     databaseUrl: values.REGISTRAR_DATABASE_URL,
-    amqpUrl: values.AMQP_URL,
+    amqpUrl: values.AMQP_URL.join(','),
     queueType: values.FEED_QUEUE_TYPE,
     logLevel: values.LOG_LEVEL,
     logPretty: values.LOG_PRETTY,
