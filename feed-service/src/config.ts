@@ -8,8 +8,6 @@ import {
 } from '@feed/contracts';
 import type { Env, LogLevel, QueueType } from '@feed/contracts';
 
-export type { LogLevel };
-
 export interface ServiceConfig {
   host: string;
   /** 0: any free port (the bound one is logged). */

@@ -1,16 +1,20 @@
+import { createLogger } from '@feed/logger';
 import { createFeedPublisher } from '@feed/publisher';
 import { createPool } from '@feed/store';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { PgLiveFeed } from './liveFeed.js';
-import { createLogger } from './logger.js';
 
 /** How long SIGTERM/SIGINT may take before the process exits anyway. */
 const shutdownTimeoutMs = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+  const logger = createLogger({
+    name: 'feed-service',
+    level: config.logLevel,
+    pretty: config.logPretty,
+  });
   const pool = createPool({
     connectionString: config.databaseUrl,
     max: config.dbPoolMax,

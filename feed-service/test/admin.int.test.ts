@@ -2,11 +2,11 @@ import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { createLogger } from '@feed/logger';
 import { createPool, type Pool } from '@feed/store';
 import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
 import { reaction, registered, store } from './feedFixtures.js';
 import { openStream } from './sseClient.js';
 
@@ -30,7 +30,7 @@ beforeAll(async () => {
   app = await buildApp({
     config: loadConfig({ DATABASE_URL: db.url, SERVICE_ADMIN_TOKEN: adminToken }),
     pool,
-    logger: createLogger({ level: 'info', pretty: false }, destination),
+    logger: createLogger({ name: 'feed-service', level: 'info', pretty: false }, destination),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   await waitFor(
