@@ -7,7 +7,7 @@ import { createPool, type Pool } from '@feed/store';
 import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { reaction, registered, store } from './feedFixtures.js';
+import { idleFeed, reaction, registered, store } from './feedFixtures.js';
 import { openStream } from './sseClient.js';
 
 const adminToken = 'admin-token-0123456789abcdef';
@@ -65,14 +65,7 @@ describe('admin auth', () => {
     const off = await buildApp({
       config: loadConfig({ DATABASE_URL: db.url, SERVICE_MEMORY_CACHE: 'false' }),
       pool,
-      liveFeed: {
-        listening: true,
-        lastSeq: '0',
-        subscribe: () => () => {},
-        onChange: () => () => {},
-        announceChange: async () => {},
-        close: async () => {},
-      },
+      liveFeed: idleFeed,
     });
     try {
       const refused = await off.inject({

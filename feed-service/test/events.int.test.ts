@@ -6,7 +6,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '../../test-suppo
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { toEventView, type EventView } from '../src/eventView.js';
-import { reaction, registered, store } from './feedFixtures.js';
+import { idleFeed, reaction, registered, store } from './feedFixtures.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -198,14 +198,7 @@ describe('GET /events', () => {
     const uncached = await buildApp({
       config: loadConfig({ DATABASE_URL: db.url, SERVICE_MEMORY_CACHE: 'false' }),
       pool,
-      liveFeed: {
-        listening: true,
-        lastSeq: '0',
-        subscribe: () => () => {},
-        onChange: () => () => {},
-        announceChange: async () => {},
-        close: async () => {},
-      },
+      liveFeed: idleFeed,
     });
     try {
       // The head of the feed, then a filtered page.
@@ -346,14 +339,7 @@ describe('read auth', () => {
         SERVICE_READ_TOKENS: `other-token-0123456789,${token}`,
       }),
       pool,
-      liveFeed: {
-        listening: true,
-        lastSeq: '0',
-        subscribe: () => () => {},
-        onChange: () => () => {},
-        announceChange: async () => {},
-        close: async () => {},
-      },
+      liveFeed: idleFeed,
     });
     try {
       const missing = await guarded.inject('/events');
@@ -393,14 +379,7 @@ describe('rate limit', () => {
         SERVICE_RATE_LIMIT_MAX: '3',
       }),
       pool,
-      liveFeed: {
-        listening: true,
-        lastSeq: '0',
-        subscribe: () => () => {},
-        onChange: () => () => {},
-        announceChange: async () => {},
-        close: async () => {},
-      },
+      liveFeed: idleFeed,
     });
     try {
       const statuses: number[] = [];
@@ -426,14 +405,7 @@ describe('security headers and CORS', () => {
         SERVICE_CORS_ORIGINS: portal,
       }),
       pool,
-      liveFeed: {
-        listening: true,
-        lastSeq: '0',
-        subscribe: () => () => {},
-        onChange: () => () => {},
-        announceChange: async () => {},
-        close: async () => {},
-      },
+      liveFeed: idleFeed,
     });
     try {
       const allowed = await withCors.inject({

@@ -6,6 +6,7 @@ import {
   withTransaction,
   type Pool,
 } from '@feed/store';
+import type { LiveFeed } from '../src/liveFeed.js';
 
 let counter = 0;
 
@@ -59,3 +60,16 @@ export async function store(pool: Pool, events: readonly FeedEvent[]) {
     return inserted;
   });
 }
+
+/**
+ * A live feed that says it listens and never announces a change. An app given it runs with
+ * SERVICE_MEMORY_CACHE=false: nothing would ever tell its memory that the feed changed.
+ */
+export const idleFeed: LiveFeed = {
+  listening: true,
+  lastSeq: '0',
+  subscribe: () => () => {},
+  onChange: () => () => {},
+  announceChange: async () => {},
+  close: async () => {},
+};

@@ -14,17 +14,9 @@ import {
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { EventPublisher, PublishEventInput } from '../src/eventPublisher.js';
-import type { LiveFeed } from '../src/liveFeed.js';
+import { idleFeed } from './feedFixtures.js';
 
 const apiKey = 'api-key-0123456789abcdef';
-const idleFeed: LiveFeed = {
-  listening: true,
-  lastSeq: '0',
-  subscribe: () => () => {},
-  onChange: () => () => {},
-  announceChange: async () => {},
-  close: async () => {},
-};
 
 let db: TestDatabase;
 let pool: Pool;
