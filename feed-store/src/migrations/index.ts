@@ -1,4 +1,5 @@
 import { sql as events } from './001_events.js';
+import { sql as namesExtensions } from './002_names_extensions.js';
 
 export interface Migration {
   name: string;
@@ -6,4 +7,7 @@ export interface Migration {
 }
 
 /** Applied in this order, each once; a new migration is appended, never edited. */
-export const migrations: readonly Migration[] = [{ name: '001_events', sql: events }];
+export const migrations: readonly Migration[] = [
+  { name: '001_events', sql: events },
+  { name: '002_names_extensions', sql: namesExtensions },
+];
