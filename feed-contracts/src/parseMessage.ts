@@ -3,7 +3,8 @@ import { defaultActor, defaultSubject, validateData } from './catalogue.js';
 import { EventTypePattern, limits, type FeedEvent } from './envelope.js';
 import { FeedErrorCode } from './errors.js';
 import { readTime, storedInstant } from './eventTime.js';
-import { clip, describeValue, kindOf, maxReasonLength, quote } from './quote.js';
+import { boundedText } from './boundedText.js';
+import { boundedReason, describeValue, kindOf, quote } from './quote.js';
 
 /** The AMQP properties `parseMessage` reads: a subset of amqplib's MessageProperties. */
 export interface MessageProperties {
@@ -139,7 +140,7 @@ function notJsonReason(text: string, error: Error): string {
   const found = nonFiniteLiteral(text);
   if (found !== undefined)
     return `body is not JSON: ${found.literal} at position ${found.at} is no JSON value; send null instead (Python: json.dumps(..., allow_nan=False) refuses it before sending)`;
-  return `body is not JSON: ${clip(error.message, 160)}`;
+  return `body is not JSON: ${boundedText(error.message, 160)}`;
 }
 
 /** The first NaN, Infinity or -Infinity outside a string, if any. Only read after a failure. */
@@ -208,8 +209,8 @@ function checkShape(body: unknown, maxDepth: number): void {
 function pathOf(node: ShapeNode): string {
   const keys: string[] = [];
   for (let at: ShapeNode | undefined = node; at?.parent !== undefined; at = at.parent)
-    keys.push(clip(at.key, 24));
-  return clip(`/${keys.reverse().join('/')}`, 100);
+    keys.push(boundedText(at.key, 24));
+  return boundedText(`/${keys.reverse().join('/')}`, 100);
 }
 
 function toEvent(
@@ -273,7 +274,7 @@ function toEvent(
   if (problem !== null)
     reject(
       FeedErrorCode.Schema,
-      `${at}data of ${type} does not match its schema: data${clip(problem, 120)} (see the catalogue in /asyncapi.json)`,
+      `${at}data of ${type} does not match its schema: data${boundedText(problem, 120)} (see the catalogue in /asyncapi.json)`,
     );
 
   const event: FeedEvent = { specversion: '1.0', id, source, type, time, data };
@@ -412,7 +413,7 @@ function eventTime(
     if (time === undefined)
       reject(
         FeedErrorCode.BadTime,
-        `${at}AMQP timestamp ${clip(String(timestamp), 30)} is not a valid time: send seconds since 1970`,
+        `${at}AMQP timestamp ${boundedText(String(timestamp), 30)} is not a valid time: send seconds since 1970`,
       );
     return time;
   }
@@ -424,5 +425,5 @@ function emptyToUndefined(value: string | undefined): string | undefined {
 }
 
 function reject(code: FeedErrorCode, reason: string): never {
-  throw new Rejection(code, clip(reason, maxReasonLength));
+  throw new Rejection(code, boundedReason(reason));
 }

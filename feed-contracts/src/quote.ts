@@ -1,30 +1,25 @@
+import { boundedText } from './boundedText.js';
+
 /**
  * Rejection reasons travel in the `x-feed-error` header of a parked message and in log lines,
  * so they quote at most a few dozen characters of any input: a 70,000-character value must
- * not make a 70,000-character header (amqplib refuses a header table over 64 KiB, and the
- * park would never go through).
+ * not make a 70,000-character header.
  */
 export const maxQuotedLength = 40;
 
-/** Longest reason `parseMessage` gives; a longer one is cut there, whatever built it. */
+/** Longest reason `parseMessage` gives, whatever built it. */
 export const maxReasonLength = 300;
 
-/**
- * A value as JSON, at most `max` characters of it (escapes may double that), with an
- * ellipsis and the full length when it was cut: `"aaaa…" (70000 characters)`.
- */
+/** A value as JSON, at most `max` of its characters: `"aaaa… (70000 characters)"`. */
 export function quote(value: unknown, max = maxQuotedLength): string {
-  if (typeof value === 'string') {
-    if (value.length <= max) return clip(JSON.stringify(value), 2 * max);
-    return `${clip(JSON.stringify(value.slice(0, max)), 2 * max)}… (${value.length} characters)`;
-  }
+  if (typeof value === 'string') return JSON.stringify(boundedText(value, max));
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }
-  return clip(text, max);
+  return boundedText(text, max);
 }
 
 /** What kind of JSON value this is, for "got …" in a reason. */
@@ -40,7 +35,8 @@ export function describeValue(value: unknown): string {
   return value === null ? 'null' : `${kindOf(value)} ${quote(value)}`;
 }
 
-/** `text` cut to at most `max` characters, ending in an ellipsis when cut. */
-export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+/** A reason cut to `maxReasonLength` characters, its length note included. */
+export function boundedReason(reason: string): string {
+  // boundedText adds "… (N characters)": at most 25 more for any length a reason can have.
+  return reason.length <= maxReasonLength ? reason : boundedText(reason, maxReasonLength - 25);
 }
