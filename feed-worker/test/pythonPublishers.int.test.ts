@@ -1,5 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPool, getEvent, type Pool, type StoredEvent } from '@feed/store';
@@ -7,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
   createTestVhost,
+  startWorker,
   waitFor,
   type TestDatabase,
   type TestVhost,
+  type WorkerProcess,
 } from '../../test-support/index.js';
 import { createTestPublisher, storedFor, type TestPublisher } from './support.js';
 
@@ -18,7 +19,6 @@ import { createTestPublisher, storedFor, type TestPublisher } from './support.js
  * publishers (python/*.py, run with Debian's interpreter and packages) send one message of
  * every shape the README lists, and a compiled worker stores them.
  */
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const pythonDir = fileURLToPath(new URL('./python/', import.meta.url));
 const python = '/usr/bin/python3';
 const run = promisify(execFile);
@@ -31,11 +31,9 @@ let vhost: TestVhost;
 let db: TestDatabase;
 let pool: Pool;
 let publisher: TestPublisher;
-let worker: ChildProcess;
-const workerLines: string[] = [];
+let worker: WorkerProcess;
 
 beforeAll(async () => {
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npx tsc -b\` first`);
   [vhost, db] = await Promise.all([
     createTestVhost('python-publishers'),
     createTestDatabase('python_publishers'),
@@ -43,28 +41,10 @@ beforeAll(async () => {
   pool = createPool({ connectionString: db.url, max: 2 });
   // Declares the topology, so what the publishers send before the worker consumes waits.
   publisher = await createTestPublisher(vhost.url);
-  worker = spawn(process.execPath, [main], {
-    env: {
-      PATH: process.env.PATH,
-      AMQP_URL: vhost.url,
-      DATABASE_URL: db.url,
-      LOG_LEVEL: 'info',
-      WORKER_HTTP_PORT: '0',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [worker.stdout!, worker.stderr!])
-    stream.on('data', (chunk: Buffer) => workerLines.push(...chunk.toString().split('\n')));
-  await waitFor('the worker to consume', () =>
-    workerLines.some((line) => line.includes('"consuming feed.events"')),
-  );
+  worker = await startWorker(vhost.url, db.url);
 });
 afterAll(async () => {
-  if (worker !== undefined && worker.exitCode === null) {
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGTERM');
-    await exited;
-  }
+  await worker?.stop();
   await publisher?.close();
   await pool?.end();
   await vhost?.drop();
@@ -91,7 +71,7 @@ describe.each([
       async () => (await storedFor(db.url, source)).rows === expectedRows,
       { timeout: 60_000 },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\nworker:\n${workerLines.slice(-20).join('\n')}`);
+      throw new Error(`${error.message}\nworker:\n${worker.output().slice(-4000)}`);
     });
     expect(await storedFor(db.url, source)).toEqual({
       rows: expectedRows,
