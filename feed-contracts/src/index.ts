@@ -1,5 +1,26 @@
 export { FeedError, FeedErrorCode, isFeedError } from './errors.js';
-export { FeedEventSchema, EventTypePattern, limits, type FeedEvent } from './envelope.js';
+export {
+  FeedEventSchema,
+  WireEventSchema,
+  PersonObjectSchema,
+  WireId,
+  WirePerson,
+  EventTypePattern,
+  limits,
+  type FeedEvent,
+  type PersonObject,
+} from './envelope.js';
+export { TimePattern, readTime, type TimeReading } from './eventTime.js';
+export {
+  bodyMode,
+  splitBody,
+  eventAttributes,
+  isAttributeName,
+  type BodyMode,
+  type BodyParts,
+  type EventAttribute,
+} from './bodyMode.js';
+export { quote, maxReasonLength } from './quote.js';
 export {
   catalogue,
   reactionTypes,
@@ -27,6 +48,7 @@ export {
 } from './topology.js';
 export {
   parseMessage,
+  forbiddenKeys,
   type MessageProperties,
   type ParseResult,
   type ParseOptions,

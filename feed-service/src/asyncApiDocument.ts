@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import {
   EventTypePattern,
-  FeedEventSchema,
+  WireEventSchema,
   catalogue,
   limits,
   queueArguments,
@@ -11,18 +11,24 @@ import { inlineSchema } from './schemas.js';
 
 const amqpBinding = '0.3.0';
 
-/** One event of a type: the envelope, with `type` fixed and `data` that type's schema. */
+/**
+ * One event of a type as sent: the CloudEvents form of the wire contract, with `type` fixed and
+ * `data` that type's schema.
+ */
 function eventPayload(
   type: string | undefined,
   data: TSchema | undefined,
 ): Record<string, unknown> {
-  const envelope = inlineSchema(FeedEventSchema) as unknown as {
+  const envelope = inlineSchema(WireEventSchema) as unknown as {
     properties: Record<string, unknown>;
     required: string[];
+    description: string;
   };
   return {
     type: 'object',
+    description: envelope.description,
     required: envelope.required,
+    additionalProperties: true,
     properties: {
       ...envelope.properties,
       type:
@@ -65,8 +71,10 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
   );
   const publishRules = [
     'Messages are persistent (delivery mode 2), UTF-8 JSON, `content_type` `application/json` or `application/cloudevents+json`, at most 1 MiB.',
-    `The body is one event or a JSON array of at most ${limits.maxEventsPerMessage} events (CloudEvents 1.0 structured JSON).`,
+    `The body is one event or a JSON array of events, stored whole within the size limit (at most ${limits.maxEventsPerMessage} per message). An event is CloudEvents 1.0 structured JSON (the payload below); its other keys are extension attributes, stored and served beside it.`,
+    'A plain JSON object without `specversion` is an event too when it has a `data` key, or a string `type` while the message has no `type` property: then its keys other than the attributes are the data (when it has no `data` key) or extension attributes. Any other object is the data of one event whose attributes come from the properties.',
     'AMQP properties fill what the body leaves out: `message_id` → `id` (suffixed `:<index>` for array items), `app_id` → `source`, `type` → `type`, `timestamp` → `time`.',
+    '`actor` and `subject` may be objects with an `id` (a string or an integer) and a display name (`name`, `displayName` or `login`). A `time` without an offset is UTC. NaN and Infinity are not JSON: send null.',
     '`(source, id)` identifies an event: a redelivery is stored once. Publish with confirms.',
   ].join(' ');
 

@@ -1,15 +1,8 @@
 import type { FeedEvent } from '@feed/contracts';
+import type { PublishInput } from '@feed/publisher';
 
-/** One event as a caller of POST /events gives it: the SDK's publish input. */
-export interface PublishEventInput {
-  type: string;
-  data: unknown;
-  id?: string;
-  source?: string;
-  time?: string;
-  subject?: string;
-  actor?: string;
-}
+/** One event as POST /events hands it to the SDK: the SDK's publish input. */
+export type PublishEventInput = PublishInput;
 
 /**
  * What POST /events needs of `@feed/publisher`'s FeedPublisher: publish with broker confirms,

@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import { encodeCursor, type StoredEvent } from '@feed/store';
 
-/** An event as the API shows it: its key, attributes, reaction counts and its cursor. */
+/**
+ * An event as the API shows it: its key, attributes, the display names of actor and subject
+ * objects, its extension attributes, reaction counts and its cursor. `listPageJson` builds the
+ * same fields, in the same order, in SQL.
+ */
 export interface EventView {
   id: string;
   source: string;
   type: string;
   time: string;
   subject: string | null;
+  subjectName: string | null;
   actor: string | null;
+  actorName: string | null;
   data: unknown;
+  extensions: Record<string, unknown>;
   reactions: Record<string, number>;
   cursor: string;
 }
@@ -21,8 +28,11 @@ export function toEventView(event: StoredEvent): EventView {
     type: event.type,
     time: event.time,
     subject: event.subject,
+    subjectName: event.subjectName,
     actor: event.actor,
+    actorName: event.actorName,
     data: event.data,
+    extensions: event.extensions,
     reactions: event.reactions,
     cursor: encodeCursor(event.seq),
   };

@@ -101,9 +101,24 @@ export const EventItem = Type.Object(
     source: Type.String(),
     type: Type.String(),
     time: Type.String({ format: 'date-time' }),
-    subject: Type.Union([Type.String(), Type.Null()]),
-    actor: Type.Union([Type.String(), Type.Null()]),
+    subject: Type.Union([Type.String(), Type.Null()], {
+      description: 'Who or what the event is about (an id); the `subject` filter matches it.',
+    }),
+    subjectName: Type.Union([Type.String(), Type.Null()], {
+      description: 'The display name of a subject sent as an object, e.g. "Anna Smirnova".',
+    }),
+    actor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Who did it (an id); the `actor` filter and erasure match it.',
+    }),
+    actorName: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The display name of an actor sent as an object (`name`, else `displayName`, else `login`), e.g. "HR bot" for actor "hr-7".',
+    }),
     data: Type.Unknown({ description: 'The event data; its schema depends on `type`.' }),
+    extensions: Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'The extension attributes the publisher sent beside the event (e.g. a `summary`); empty when none.',
+    }),
     reactions: Type.Record(Type.String(), Type.Integer(), {
       description: 'Count per reaction kind, e.g. { "like": 3, "fire": 1 }.',
     }),

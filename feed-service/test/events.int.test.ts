@@ -178,6 +178,41 @@ describe('GET /events', () => {
     expect(fromDatabase[1]).toMatchObject({ reactions: { like: 1 }, actor: 'someone' });
   });
 
+  it('serves display names and extension attributes on database pages, the head and items', async () => {
+    const named = registered('Named', {
+      source: 'names',
+      actor: 'hr-7',
+      actorName: 'HR bot',
+      subjectName: 'Named Person',
+      extensions: { summary: 'Named joined Platform' },
+    });
+    await store(pool, [registered('Unnamed', { source: 'names' }), named]);
+    const expected = {
+      id: named.id,
+      actor: 'hr-7',
+      actorName: 'HR bot',
+      subject: named.subject,
+      subjectName: 'Named Person',
+      extensions: { summary: 'Named joined Platform' },
+    };
+    const fromDatabase = (await page('/events?source=names')).items;
+    expect(fromDatabase[0]).toMatchObject(expected);
+    expect(fromDatabase[1]).toMatchObject({ actorName: null, subjectName: null, extensions: {} });
+    expect(fromDatabase).toEqual(
+      (await listEvents(pool, { source: 'names', limit: 5 })).map(toEventView),
+    );
+    const head = await waitFor('the head to show the event', async () => {
+      const result = await page('/events');
+      return result.items[0]?.id === named.id ? result : false;
+    });
+    expect(head.items[0]).toMatchObject(expected);
+    const one = await app.inject(`/events/${named.id}?source=names`);
+    expect(one.json()).toMatchObject(expected);
+    // The actor filter matches the id, not the display name.
+    expect(ids((await page('/events?actor=HR%20bot')).items)).toEqual([]);
+    expect(ids((await page('/events?actor=hr-7')).items)).toEqual([named.id]);
+  });
+
   it('serves the head of the feed from memory, refreshed on NOTIFY', async () => {
     const before = await app.inject('/metrics');
     const hits = (text: string) =>

@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { FeedError, FeedErrorCode, topology, type FeedEvent } from '@feed/contracts';
+import { FeedError, FeedErrorCode, parseMessage, topology, type FeedEvent } from '@feed/contracts';
 import { createFeedPublisher, type FeedPublisher } from '@feed/publisher';
 import { createPool, type Pool } from '@feed/store';
 import {
@@ -99,11 +99,11 @@ describe('POST /events (recording publisher)', () => {
     ['no type', { data: {} }, 400, 'FEED_API_INVALID_EVENT', 'body'],
     ['a bad type', { type: 'not a type', data: {} }, 400, 'FEED_API_INVALID_EVENT', '/type'],
     [
-      'an unknown field',
-      { type: 'a.b', data: {}, colour: 'red' },
+      'an actor object without an id',
+      { type: 'a.b', data: {}, actor: { name: 'HR bot' } },
       400,
       'FEED_API_INVALID_EVENT',
-      'body',
+      '/actor',
     ],
     ['a bad time', { type: 'a.b', data: {}, time: 'noon' }, 400, 'FEED_API_INVALID_EVENT', '/time'],
     ['an empty array', [], 400, 'FEED_API_INVALID_EVENT', 'body'],
@@ -119,6 +119,51 @@ describe('POST /events (recording publisher)', () => {
     const response = await post(payload);
     expect(response.statusCode).toBe(status);
     expect(response.json().error).toMatchObject({ code, param });
+    expect(calls.length).toBe(before);
+  });
+
+  it('reads each event by the wire contract: plain objects, actor objects, extensions', async () => {
+    const response = await post([
+      { type: 'kudos.sent', text: 'thanks', actor: { id: 'hr-7', name: 'HR bot' } },
+      { type: 'kudos.sent', data: { text: 'thanks' }, summary: 'Anna thanked Oleg', id: 17 },
+      { specversion: '1.0', type: 'ping.sent', colour: 'red' },
+      { type: 'a.b', time: '2026-11-22T10:00:00.123456', data: null },
+    ]);
+    expect(response.statusCode, response.body).toBe(202);
+    expect(calls.at(-1)).toEqual([
+      { type: 'kudos.sent', data: { text: 'thanks' }, actor: { id: 'hr-7', name: 'HR bot' } },
+      {
+        type: 'kudos.sent',
+        id: '17',
+        data: { text: 'thanks' },
+        extensions: { summary: 'Anna thanked Oleg' },
+      },
+      { type: 'ping.sent', data: null, extensions: { colour: 'red' } },
+      { type: 'a.b', time: '2026-11-22T10:00:00.123456', data: null },
+    ]);
+  });
+
+  it('takes an array as large as the body limit, publishing it in parts', async () => {
+    const before = calls.length;
+    const events = Array.from({ length: 2500 }, (_, i) => ({ type: 'bulk.row', data: { i } }));
+    const response = await post(events);
+    expect(response.statusCode, response.body).toBe(202);
+    expect(response.json().accepted).toBe(2500);
+    expect(calls.slice(before).map((part) => part.length)).toEqual([1000, 1000, 500]);
+  });
+
+  it('publishes nothing of a large array when one of its events is invalid', async () => {
+    const before = calls.length;
+    const events: unknown[] = Array.from({ length: 2000 }, (_, i) => ({
+      type: 'bulk.row',
+      data: { i },
+    }));
+    events[1500] = { type: 'bulk.row', data: { constructor: 1 } };
+    const response = await post(events);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.message).toMatch(
+      /^event 1500 is invalid \(FEED_ERR_FORBIDDEN_KEY\)/,
+    );
     expect(calls.length).toBe(before);
   });
 
@@ -245,6 +290,46 @@ describe('POST /events (real publisher and broker)', () => {
       expect(bodies[0].data).toMatchObject({ name: 'Anna' });
       expect(messages.every((m) => m.properties.deliveryMode === 2)).toBe(true);
       expect(await channel.get(topology.queue)).toBe(false);
+      await channel.close();
+    } finally {
+      await connection.close();
+    }
+  });
+  it('sends what the worker will store: names, extensions, UTC times', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'x-api-key': apiKey },
+      payload: {
+        type: 'kudos.sent',
+        id: 'http-kudos',
+        text: 'thanks',
+        time: '2026-11-22T10:00:00.123456',
+        actor: { id: 42, login: 'octocat' },
+      },
+    });
+    expect(response.statusCode, response.body).toBe(202);
+    const connection = await amqp.connect(vhost.url);
+    try {
+      const channel = await connection.createChannel();
+      const message = await waitFor('the message in the queue', () =>
+        channel.get(topology.queue, { noAck: true }),
+      );
+      expect(parseMessage(message.content, message.properties)).toEqual({
+        ok: true,
+        events: [
+          {
+            specversion: '1.0',
+            id: 'http-kudos',
+            source: 'feed-service',
+            type: 'kudos.sent',
+            time: '2026-11-22T10:00:00.123Z',
+            actor: '42',
+            actorName: 'octocat',
+            data: { text: 'thanks' },
+          },
+        ],
+      });
       await channel.close();
     } finally {
       await connection.close();

@@ -6,13 +6,19 @@ export interface StoredEvent {
   type: string;
   time: string;
   subject: string | null;
+  /** The display name of a subject object, beside its id. */
+  subjectName: string | null;
   actor: string | null;
+  /** The display name of an actor object (`{"id": "hr-7", "name": "HR bot"}`), beside its id. */
+  actorName: string | null;
   data: unknown;
+  /** The event's extension attributes (a `summary`, …); empty when it had none. */
+  extensions: Record<string, unknown>;
   reactions: Record<string, number>;
   storedAt: string;
 }
 
-export const eventColumns = `seq, event_id, source, type, time, subject, actor, data, reactions, stored_at`;
+export const eventColumns = `seq, event_id, source, type, time, subject, subject_name, actor, actor_name, data, extensions, reactions, stored_at`;
 
 export interface EventRow {
   seq: string;
@@ -21,8 +27,11 @@ export interface EventRow {
   type: string;
   time: Date;
   subject: string | null;
+  subject_name: string | null;
   actor: string | null;
+  actor_name: string | null;
   data: unknown;
+  extensions: Record<string, unknown> | null;
   reactions: Record<string, number>;
   stored_at: Date;
 }
@@ -35,8 +44,11 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     type: row.type,
     time: row.time.toISOString(),
     subject: row.subject,
+    subjectName: row.subject_name,
     actor: row.actor,
+    actorName: row.actor_name,
     data: row.data,
+    extensions: row.extensions ?? {},
     reactions: row.reactions,
     storedAt: row.stored_at.toISOString(),
   };

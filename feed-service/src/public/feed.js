@@ -19,6 +19,8 @@
   const label = (kind) => (emoji[kind] ? `${emoji[kind]} ${kind}` : kind);
   const text = (value) => (typeof value === 'string' ? value : '');
   const key = (source, id) => `${source} ${id}`;
+  /** A person as the feed shows them: the display name sent with the id, else the id. */
+  const who = (name, id) => text(name) || text(id);
 
   /** One human sentence per event type; unknown types still read as a sentence. */
   function sentence(event) {
@@ -47,17 +49,21 @@
       case 'department.renamed':
         return `${text(d.from)} was renamed ${text(d.to)}`;
       case 'reaction.added':
-        return `${text(d.actor)} reacted ${label(text(d.reaction))}`;
+        return `${who(event.actorName, d.actor)} reacted ${label(text(d.reaction))}`;
       case 'reaction.removed':
-        return `${text(d.actor)} took back a ${label(text(d.reaction))}`;
+        return `${who(event.actorName, d.actor)} took back a ${label(text(d.reaction))}`;
       default:
         return (
-          `${event.type} from ${event.source}` + (event.subject ? ` about ${event.subject}` : '')
+          `${event.type} from ${event.source}` +
+          (event.subject ? ` about ${who(event.subjectName, event.subject)}` : '') +
+          (event.actor ? ` by ${who(event.actorName, event.actor)}` : '')
         );
     }
   }
 
   function detail(event) {
+    const summary = event.extensions && event.extensions.summary;
+    if (typeof summary === 'string') return summary;
     if (event.type === 'team.structure_changed' && event.data) return text(event.data.summary);
     if (event.type === 'employee.registered' && event.data && event.data.department)
       return `Department: ${text(event.data.department)}`;

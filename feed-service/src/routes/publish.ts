@@ -1,9 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { EventTypePattern, limits, validateData } from '@feed/contracts';
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  EventTypePattern,
+  TimePattern,
+  WireId,
+  WirePerson,
+  bodyMode,
+  limits,
+  splitBody,
+  validateData,
+  type FeedEvent,
+} from '@feed/contracts';
 // The publisher's errors are checked with the publisher's own isFeedError: the package
 // carries its own copy of the contract, whose FeedError is another class.
-import { isFeedError } from '@feed/publisher';
+import { buildMessages, isFeedError } from '@feed/publisher';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { EventPublisher, PublishEventInput } from '../eventPublisher.js';
 import type { Guards } from '../plugins/auth.js';
@@ -17,6 +27,10 @@ export interface PublishRoutesOptions {
 const Text = (max: number, description: string) =>
   Type.String({ minLength: 1, maxLength: max, description });
 
+/**
+ * One event as POST /events takes it: the wire contract's rules, read as for an AMQP message
+ * without a `type` property (so `type` is required, and the same body gives the same event).
+ */
 export const PublishEvent = Type.Object(
   {
     specversion: Type.Optional(Type.Literal('1.0')),
@@ -25,22 +39,60 @@ export const PublishEvent = Type.Object(
       maxLength: limits.maxTypeLength,
       description: 'Event type; catalogue types have a strict `data` schema (see /asyncapi.json).',
     }),
-    data: Type.Unknown({ description: 'The event data.' }),
+    data: Type.Optional(
+      Type.Unknown({
+        description:
+          'The event data. Without a `data` key (and without `specversion`) the keys other than the attributes are the data: `{"type": "kudos.sent", "text": "thanks"}`.',
+      }),
+    ),
     id: Type.Optional(
-      Text(limits.maxIdLength, 'Default: a random UUID. Give one to make a retry harmless.'),
+      WireId(
+        limits.maxIdLength,
+        'Default: a random UUID. Give one to make a retry harmless; an integer is read as its decimal string.',
+      ),
     ),
     source: Type.Optional(Text(limits.maxSourceLength, 'Your service. Default: feed-service.')),
-    time: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now.' })),
-    subject: Type.Optional(Text(limits.maxSubjectLength, 'Who or what the event is about.')),
-    actor: Type.Optional(Text(limits.maxSubjectLength, 'Who did it.')),
+    time: Type.Optional(
+      Type.String({
+        pattern: TimePattern,
+        description: 'RFC 3339; a time without an offset is read as UTC. Default: now.',
+      }),
+    ),
+    subject: Type.Optional(
+      WirePerson('Who or what the event is about: an id, or `{ "id", "name" }`.'),
+    ),
+    actor: Type.Optional(
+      WirePerson('Who did it: an id, or `{ "id": "hr-7", "name": "HR bot" }` (Activity Streams).'),
+    ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: true,
+    description:
+      'Keys other than these are extension attributes, stored and served beside the event (`extensions`), when the event has `data` or `specversion`; otherwise they are its data.',
+  },
 );
+
+type PublishEventBody = Static<typeof PublishEvent>;
 
 const PublishBody = Type.Union([
   PublishEvent,
   Type.Array(PublishEvent, { minItems: 1, maxItems: limits.maxEventsPerMessage }),
 ]);
+
+/**
+ * Events go to the SDK this many at a time, each part confirmed before the next: an array as
+ * large as the body limit allows stays within the publisher's buffer (10,000 messages) and
+ * leaves room for other requests.
+ */
+const publishPart = 1000;
+
+/** The wire contract's reading of a body (bodyMode, splitBody) as the SDK's publish input. */
+function toPublishInput(event: PublishEventBody): PublishEventInput {
+  const { attributes, data, extensions } = splitBody(event, bodyMode(event, undefined));
+  const input = { ...attributes, type: event.type, data } as PublishEventInput;
+  if (extensions !== undefined) input.extensions = extensions;
+  return input;
+}
 
 /** SDK failures that mean "the broker did not take it now": the caller retries later. */
 const unavailableCodes = new Set([
@@ -69,7 +121,7 @@ export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = as
       schema: {
         summary: 'Publish events (for services without AMQP)',
         description:
-          'One event or an array of at most 1000. Answers 202 after the broker confirmed every event; the worker stores them shortly after. An answer of 503 means the broker did not confirm them: retry with the same ids, and the feed stores each event once.',
+          'One event or an array of events, up to the body limit of 1 MiB (and at most 100,000 events). Answers 202 after the broker confirmed every event; the worker stores them shortly after. An answer of 503 means the broker did not confirm them all: retry with the same ids, and the feed stores each event once.',
         tags: ['publish'],
         security: [{ apiKey: [] }],
         body: PublishBody,
@@ -85,8 +137,9 @@ export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      const events = Array.isArray(request.body) ? request.body : [request.body];
-      events.forEach((event, index) => {
+      const bodies = Array.isArray(request.body) ? request.body : [request.body];
+      const inputs = bodies.map(toPublishInput);
+      inputs.forEach((event, index) => {
         const problem = validateData(event.type, event.data);
         if (problem !== null)
           throw new ApiError(
@@ -102,12 +155,12 @@ export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = as
           ApiErrorCode.PublishUnavailable,
           'publishing over HTTP is not available on this instance',
         );
-      const inputs: PublishEventInput[] = events.map(
-        ({ specversion: _specversion, ...event }) => event,
-      );
-      let published;
+      const published: FeedEvent[] = [];
       try {
-        published = await publisher.publish(inputs);
+        // All or nothing: every event is checked before the first part is sent.
+        if (inputs.length > publishPart) buildMessages(inputs, { source: 'feed-service' });
+        for (let start = 0; start < inputs.length; start += publishPart)
+          published.push(...(await publisher.publish(inputs.slice(start, start + publishPart))));
       } catch (error) {
         if (isFeedError(error) && error.code === 'FEED_PUBLISH_INVALID')
           throw new ApiError(400, ApiErrorCode.InvalidEvent, error.message, { param: 'body' });

@@ -1,7 +1,11 @@
 import type { Migration } from '@feed/contracts';
 import { sql as events } from './001_events.js';
+import { sql as namesExtensions } from './002_names_extensions.js';
 
 export type { Migration };
 
 /** Applied in this order, each once; a new migration is appended, never edited. */
-export const migrations: readonly Migration[] = [{ name: '001_events', sql: events }];
+export const migrations: readonly Migration[] = [
+  { name: '001_events', sql: events },
+  { name: '002_names_extensions', sql: namesExtensions },
+];

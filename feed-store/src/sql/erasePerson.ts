@@ -8,13 +8,14 @@ export interface EraseResult {
 
 /**
  * Erases everything the feed holds about one person (as actor or subject): their events keep
- * only their `(source, id)` key, hidden, so redeliveries cannot bring them back; their
+ * only their `(source, id)` key (no data, extension attributes or display names), hidden, so redeliveries cannot bring them back; their
  * reactions are deleted and the counters they touched recounted. Run inside a transaction.
  */
 export async function erasePerson(client: Queryable, person: string): Promise<EraseResult> {
   const events = await client.query(
     `update feed_events
-        set data = null, subject = null, actor = null, reactions = '{}'::jsonb,
+        set data = null, extensions = null, subject = null, subject_name = null,
+            actor = null, actor_name = null, reactions = '{}'::jsonb,
             hidden_at = coalesce(hidden_at, now()), erased_at = now()
       where actor = $1 or subject = $1`,
     [person],

@@ -41,8 +41,10 @@ export async function insertEvents(
   // arrays whose every element the driver escapes in JavaScript.
   const { rows } = await client.query<InsertedEvent>(
     `with inserted as (
-       insert into feed_events (source, event_id, type, time, subject, actor, data, reactions)
+       insert into feed_events (source, event_id, type, time, subject, actor, data,
+                                subject_name, actor_name, extensions, reactions)
        select e.source, e.id, e.type, e.time, e.subject, e.actor, coalesce(e.data, 'null'),
+              e."subjectName", e."actorName", e.extensions,
               coalesce((select jsonb_object_agg(reaction, n)
                           from (select r.reaction, count(*) as n
                                   from feed_reactions r
@@ -52,7 +54,8 @@ export async function insertEvents(
          from jsonb_array_elements($1::jsonb) with ordinality as batch(event, ord),
               jsonb_to_record(batch.event)
                 as e(id text, source text, type text, time timestamptz, subject text,
-                     actor text, data jsonb)
+                     actor text, data jsonb, "subjectName" text, "actorName" text,
+                     extensions jsonb)
         order by batch.ord
        on conflict (source, event_id) do nothing
        returning seq, source, event_id

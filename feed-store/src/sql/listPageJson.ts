@@ -32,7 +32,9 @@ export async function listPageJson(
     select seq::text as position, json_build_object(
              'id', event_id, 'source', source, 'type', type,
              'time', to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-             'subject', subject, 'actor', actor, 'data', data, 'reactions', reactions,
+             'subject', subject, 'subjectName', subject_name, 'actor', actor,
+             'actorName', actor_name, 'data', data,
+             'extensions', coalesce(extensions, '{}'::jsonb), 'reactions', reactions,
              'cursor', ${cursorSql('seq')})::text as item
       from feed_events where ${where}
      order by feed_events.seq desc limit ${limit} + 1`;

@@ -45,9 +45,18 @@ def test_build_event_fills_a_cloud_event() -> None:
 def test_times_are_rfc3339_and_datetimes_are_converted_to_utc() -> None:
     paris = datetime(2024, 5, 1, 12, 30, tzinfo=timezone(timedelta(hours=2)))
     assert build_event("a.b", {}, source="s", time=paris)["time"] == "2024-05-01T10:30:00.000Z"
-    for good in ("2024-01-01T10:00:00Z", "2024-01-01T10:00:00.5+02:00", "2024-01-01 10:00:00z"):
+    for good in (
+        "2024-01-01T10:00:00Z",
+        "2024-01-01T10:00:00.5+02:00",
+        "2024-01-01 10:00:00z",
+        "2024-01-01T12:00:00+0200",
+        "2024-01-01T10:00:00",
+    ):
         encode_event(event(time=good))
-    for bad in ("2024-01-01", "2024-01-01T10:00:00", "2024-01-01T10:00:00Z\n", "soon", 1704103200):
+    # Without an offset it is UTC, as the worker reads it (datetime.utcnow().isoformat()).
+    assert contract.epoch_seconds("2024-01-01T10:00:00.123456") == 1704103200
+    assert contract.epoch_seconds("2024-01-01T12:00:00+0200") == 1704103200
+    for bad in ("2024-01-01", "2024-01-01T10:00:00Z\n", "soon", 1704103200):
         assert code_of(event(time=bad)) == "FEED_ERR_BAD_TIME"
     assert code_of(event(time="2024-13-01T00:00:00Z")) == "FEED_ERR_BAD_TIME"
     with pytest.raises(InvalidEvent, match="naive datetime"):

@@ -1,19 +1,34 @@
 import { randomUUID } from 'node:crypto';
-import { FeedError, FeedErrorCode, parseMessage, type FeedEvent } from '@feed/contracts';
+import {
+  FeedError,
+  FeedErrorCode,
+  isAttributeName,
+  parseMessage,
+  quote,
+  type FeedEvent,
+  type PersonObject,
+} from '@feed/contracts';
 import { fastCheckedEvent } from './fastCheck.js';
 
 /** What a caller hands to `publish` or `enqueue`: the CloudEvent attributes it cares about. */
 export interface PublishInput {
   type: string;
   data: unknown;
-  /** Default: a random UUID. Give a stable id to make a retry of the same event harmless. */
-  id?: string;
+  /**
+   * Default: a random UUID. Give a stable id to make a retry of the same event harmless. An
+   * integer is sent as its decimal string.
+   */
+  id?: string | number;
   /** Default: the publisher's `source`. */
   source?: string;
-  /** RFC 3339 time or a Date. Default: now. */
+  /** RFC 3339 time (without an offset: UTC) or a Date. Default: now. */
   time?: string | Date;
-  subject?: string;
-  actor?: string;
+  /** Who or what it is about: an id, or `{ id, name }` to show a name beside it. */
+  subject?: string | number | PersonObject;
+  /** Who did it: an id, or `{ id, name }` (Activity Streams style). */
+  actor?: string | number | PersonObject;
+  /** CloudEvents extension attributes, sent beside the event and served with it. */
+  extensions?: Record<string, unknown>;
 }
 
 /** AMQP properties of one feed message (the wire contract). */
@@ -61,14 +76,24 @@ export function buildMessage(
       : input.time instanceof Date
         ? timeOf(input.time, at)
         : input.time;
-  const candidate: Record<string, unknown> = {
+  const { extensions = {} } = input;
+  if (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions))
+    throw invalid(`${at}: extensions must be an object of extension attributes`);
+  const named = Object.entries(extensions);
+  for (const [key] of named)
+    if (isAttributeName(key))
+      throw invalid(`${at}: extension ${quote(key)} is named like an attribute; set the attribute`);
+  // Extension attributes sit beside the attributes, as CloudEvents puts them. fromEntries
+  // defines own keys, so a `__proto__` among them stays a key the worker's parser refuses.
+  const candidate: Record<string, unknown> = Object.fromEntries(named);
+  Object.assign(candidate, {
     specversion: '1.0',
     id: input.id ?? (defaults.newId ?? randomUUID)(),
     source: input.source ?? defaults.source,
     type: input.type,
     time,
     data: input.data === undefined ? null : input.data,
-  };
+  });
   if (input.subject !== undefined) candidate.subject = input.subject;
   if (input.actor !== undefined) candidate.actor = input.actor;
 

@@ -2,14 +2,15 @@ import {
   EventTypePattern,
   defaultActor,
   defaultSubject,
+  forbiddenKeys,
+  isAttributeName,
   limits,
+  readTime,
   validateData,
   type FeedEvent,
 } from '@feed/contracts';
 
 const typePattern = new RegExp(EventTypePattern);
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-const forbiddenKeys = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * The common case of `parseMessage` without parsing back the JSON just written: for an
@@ -23,15 +24,17 @@ export function fastCheckedEvent(
   bodyBytes: number,
 ): FeedEvent | undefined {
   if (bodyBytes > limits.maxBodyBytes) return undefined;
+  // Extension attributes, integer ids and actor objects are the parser's to read.
+  for (const key in candidate) if (!isAttributeName(key)) return undefined;
   const { id, source, type, time, subject, actor } = candidate;
   const data = candidate.data;
   if (!isText(id, limits.maxIdLength) || !isText(source, limits.maxSourceLength)) return undefined;
   if (!isText(type, limits.maxTypeLength) || !typePattern.test(type)) return undefined;
   if (subject !== undefined && !isText(subject, limits.maxSubjectLength)) return undefined;
   if (actor !== undefined && !isText(actor, limits.maxSubjectLength)) return undefined;
-  if (typeof time !== 'string' || !rfc3339.test(time)) return undefined;
-  const ms = Date.parse(time);
-  if (Number.isNaN(ms)) return undefined;
+  if (typeof time !== 'string') return undefined;
+  const reading = readTime(time);
+  if (!reading.ok) return undefined;
   // The body is depth 1 and its data depth 2, as the worker counts.
   if (!isPlainJson(data, 2)) return undefined;
   if (validateData(type, data) !== null) return undefined;
@@ -41,7 +44,7 @@ export function fastCheckedEvent(
     id,
     source,
     type,
-    time: new Date(ms).toISOString(),
+    time: reading.time,
     data,
   };
   const eventSubject = subject ?? defaultSubject(type, data);

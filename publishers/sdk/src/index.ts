@@ -22,6 +22,7 @@ export {
   FeedErrorCode,
   isFeedError,
   type FeedEvent,
+  type PersonObject,
   type EventData,
   type CatalogueType,
   type QueueType,

@@ -252,7 +252,14 @@ function toInput(event: FeedEvent): PublishInput {
     time: event.time,
     data: event.data,
   };
-  if (event.subject !== undefined) input.subject = event.subject;
-  if (event.actor !== undefined) input.actor = event.actor;
+  if (event.subject !== undefined)
+    input.subject =
+      event.subjectName === undefined
+        ? event.subject
+        : { id: event.subject, name: event.subjectName };
+  if (event.actor !== undefined)
+    input.actor =
+      event.actorName === undefined ? event.actor : { id: event.actor, name: event.actorName };
+  if (event.extensions !== undefined) input.extensions = event.extensions;
   return input;
 }

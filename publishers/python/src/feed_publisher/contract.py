@@ -39,9 +39,10 @@ EVENT_TYPE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-
 """Dotted words of letters, digits, '_' and '-' (envelope.ts `EventTypePattern`)."""
 
 RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$"
 )
-"""What parseMessage.ts accepts as an event's time."""
+"""What parseMessage.ts accepts as an event's time (eventTime.ts `TimePattern`): without an
+offset, as ``datetime.utcnow().isoformat()`` writes it, it is read as UTC."""
 
 FORBIDDEN_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 """Keys that, merged into an object downstream, would reach its prototype."""
@@ -128,7 +129,10 @@ def encode_event(event: Mapping[str, Any]) -> bytes:
 
 def epoch_seconds(time: str) -> int:
     """The AMQP ``timestamp`` property of an event's time: whole seconds since the epoch."""
-    return math.floor(datetime.fromisoformat(time.replace("z", "Z")).timestamp())
+    moment = datetime.fromisoformat(time.replace("z", "Z"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # no offset: UTC, as the worker reads it
+    return math.floor(moment.timestamp())
 
 
 def _time(value: str | datetime | None) -> str:
