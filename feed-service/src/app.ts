@@ -89,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(securityPlugin, config);
   await app.register(metricsPlugin, { metrics });
   await app.register(docsPlugin);
-  await app.register(healthRoutes, { pool, liveFeed });
+  await app.register(healthRoutes, { pool, liveFeed, metrics });
   await app.register(pageRoutes);
   await app.register(eventsRoutes, { pool, headCache, pageCache, guards, metrics });
   await app.register(streamRoutes, {

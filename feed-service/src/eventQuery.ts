@@ -1,5 +1,5 @@
 import { EventTypePattern } from '@feed/contracts';
-import { decodeCursor, type EventFilter, type StoredEvent } from '@feed/store';
+import { decodeCursor, type EventFilter, type Position, type StoredEvent } from '@feed/store';
 import { ApiError, ApiErrorCode } from './apiErrors.js';
 
 /** The query of GET /events and GET /events/stream once the route schema has checked it. */
@@ -78,17 +78,17 @@ export function isEmptyFilter(filter: EventFilter): boolean {
   );
 }
 
-/** The `seq` a cursor names, or a 400 naming the parameter it came from. */
-export function cursorSeq(param: string, cursor: string): string {
-  const seq = decodeCursor(cursor);
-  if (seq === null)
+/** The position a cursor names, or a 400 naming the parameter it came from. */
+export function cursorPosition(param: string, cursor: string): Position {
+  const position = decodeCursor(cursor);
+  if (position === null)
     throw new ApiError(
       400,
       param === 'Last-Event-ID' ? ApiErrorCode.BadLastEventId : ApiErrorCode.BadCursor,
       `${param}: not a cursor of this feed`,
       { param },
     );
-  return seq;
+  return position;
 }
 
 /**

@@ -34,7 +34,7 @@ export function toEventView(event: StoredEvent): EventView {
     data: event.data,
     extensions: event.extensions,
     reactions: event.reactions,
-    cursor: encodeCursor(event.seq),
+    cursor: encodeCursor(event),
   };
 }
 

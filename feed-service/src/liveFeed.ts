@@ -2,9 +2,13 @@ import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { connectLoop, type BackoffOptions } from '@feed/contracts';
 import {
-  FEED_EVENTS_CHANNEL,
+  feedStart,
   listEvents,
   listEventsAfter,
+  notifyFeedChanged,
+  readVisibility,
+  FEED_EVENTS_CHANNEL,
+  type Position,
   type Queryable,
   type StoredEvent,
 } from '@feed/store';
@@ -15,8 +19,8 @@ export type EventsListener = (events: readonly StoredEvent[]) => void;
 export interface LiveFeed {
   /** True while the LISTEN connection is up and the feed has caught up once. */
   readonly listening: boolean;
-  /** Highest `seq` handed to subscribers (or the feed's head when it started). */
-  readonly lastSeq: string;
+  /** Position of the last event handed to subscribers (or the feed's head when it started). */
+  readonly lastPosition: Position;
   /** Every newly stored visible event, oldest first, once per process. */
   subscribe(listener: EventsListener): () => void;
   /** Called after each NOTIFY was handled (also for changes without new events: hide, erase). */
@@ -35,31 +39,40 @@ export interface LiveFeedOptions {
   reconnect?: BackoffOptions;
   /** Rows per read, so per fan-out: a bounded burst for every client. Default 100. */
   batchSize?: number;
+  /** How often to look again without a NOTIFY, ms. Default 1000. */
+  pollIntervalMs?: number;
+  /** How soon to look again while a writer holds the horizon, ms. Default 50. */
+  heldRetryMs?: number;
   /** A query on the LISTEN connection this often notices a dead socket. Default 15 s. */
   pingIntervalMs?: number;
 }
 
 /**
  * One dedicated connection per process LISTENs on `feed_events`; each NOTIFY triggers one
- * read of what was stored after the last seen `seq`, fanned out to every subscriber. All
- * replicas see every insert, and the database serves one read per insert per replica, however
- * many clients are connected. After a reconnect it reads from its last `seq`: a NOTIFY lost
- * while disconnected loses nothing, because `seq` is commit order (see the store).
+ * read of what became visible after the last position seen, fanned out to every subscriber.
+ * All replicas see every change, and the database serves one read per change per replica,
+ * however many clients are connected. Reads stop at the visibility horizon, below which
+ * nothing can still appear (see the store's 003_concurrent_writes), so reading on from the
+ * last position never skips or repeats. While the horizon is held by a writer still at work,
+ * and every second regardless, it looks again: a NOTIFY lost (while disconnected, or to a
+ * writer that died right after its commit) costs delay, never an event.
  */
 export class PgLiveFeed implements LiveFeed {
   private readonly options: Required<Omit<LiveFeedOptions, 'logger' | 'pool'>> &
     Pick<LiveFeedOptions, 'logger' | 'pool'>;
   private readonly listeners = new Set<EventsListener>();
   private readonly changeListeners = new Set<() => void>();
-  private seq = '0';
+  private position: Position = feedStart;
+  private horizonHeld = false;
   private ready = false;
-  /** Listened at least once: the head was read, and later listens catch up from `seq`. */
+  /** Listened at least once: the head was read, and later listens catch up from `position`. */
   private listened = false;
   /** Aborted by close(): ends the connect loop, its sleep and the connection it waits on. */
   private readonly closing = new AbortController();
   private draining = false;
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private heldTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
   private started: Promise<void> | undefined;
 
@@ -68,6 +81,8 @@ export class PgLiveFeed implements LiveFeed {
       reconnect: { minMs: 250, maxMs: 10_000 },
       batchSize: 100,
       pingIntervalMs: 15_000,
+      pollIntervalMs: 1000,
+      heldRetryMs: 50,
       ...options,
     };
   }
@@ -76,8 +91,8 @@ export class PgLiveFeed implements LiveFeed {
     return this.ready;
   }
 
-  get lastSeq(): string {
-    return this.seq;
+  get lastPosition(): Position {
+    return this.position;
   }
 
   /** Resolves once listening for the first time (or when closed first). */
@@ -110,13 +125,13 @@ export class PgLiveFeed implements LiveFeed {
   }
 
   async announceChange(): Promise<void> {
-    // The payload is the channel's usual "highest seq"; listeners read from their own seq.
-    await this.options.pool.query('select pg_notify($1, $2)', [FEED_EVENTS_CHANNEL, this.seq]);
+    await notifyFeedChanged(this.options.pool);
   }
 
   async close(): Promise<void> {
     this.closing.abort();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.heldTimer);
     await this.loop;
   }
 
@@ -141,24 +156,27 @@ export class PgLiveFeed implements LiveFeed {
     });
     signal.addEventListener('abort', onClose);
     let ping: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
     try {
       await client.connect();
       client.on('notification', () => void this.drain());
       await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
       if (!this.listened) {
-        // The head as it is now: the stream serves what is stored from here on.
+        // The head as it is now: the stream serves what becomes visible from here on.
         const [head] = await listEvents(this.options.pool, { limit: 1 });
-        this.seq = head?.seq ?? '0';
+        this.position = head === undefined ? feedStart : { xid: head.xid, seq: head.seq };
       }
       ping = setInterval(() => {
         client.query('select 1').catch(() => client.end().catch(() => {}));
       }, this.options.pingIntervalMs);
       ping.unref();
+      poll = setInterval(() => void this.drain(), this.options.pollIntervalMs);
+      poll.unref();
       // Whatever was stored while we were not listening.
       await this.drain();
       this.ready = true;
       logger.info(
-        { seq: this.seq },
+        { position: this.position },
         this.listened ? 'live feed listening again' : 'live feed listening',
       );
       this.listened = true;
@@ -169,6 +187,7 @@ export class PgLiveFeed implements LiveFeed {
       // Nothing of this connection outlives it: a long outage leaves no listener behind.
       signal.removeEventListener('abort', onClose);
       clearInterval(ping);
+      clearInterval(poll);
       this.ready = false;
       client.removeAllListeners('notification');
       client.on('error', () => {});
@@ -177,8 +196,8 @@ export class PgLiveFeed implements LiveFeed {
   }
 
   /**
-   * Reads everything after `seq` and fans it out. Calls that arrive while a read is running
-   * set a flag instead of reading in parallel: one read per burst of NOTIFYs.
+   * Reads everything visible after `position` and fans it out. Calls that arrive while a read
+   * is running set a flag instead of reading in parallel: one read per burst of NOTIFYs.
    */
   private async drain(): Promise<void> {
     if (this.closing.signal.aborted) return;
@@ -190,17 +209,21 @@ export class PgLiveFeed implements LiveFeed {
     try {
       do {
         this.drainAgain = false;
+        const visibility = await readVisibility(this.options.pool);
         for (;;) {
           const events = await listEventsAfter(this.options.pool, {
-            after: this.seq,
+            after: this.position,
             limit: this.options.batchSize,
+            horizon: visibility.horizon,
           });
           if (events.length > 0) {
-            this.seq = events.at(-1)!.seq;
+            const last = events.at(-1)!;
+            this.position = { xid: last.xid, seq: last.seq };
             this.fanOut(events);
           }
           if (events.length < this.options.batchSize) break;
         }
+        this.horizonHeld = visibility.held;
         for (const listener of this.changeListeners) listener();
       } while (this.drainAgain && !this.closing.signal.aborted);
     } catch (error) {
@@ -212,6 +235,14 @@ export class PgLiveFeed implements LiveFeed {
       this.retryTimer.unref();
     } finally {
       this.draining = false;
+      // A writer still at work holds the horizon: what it commits is read soon after.
+      if (this.horizonHeld && this.heldTimer === undefined && !this.closing.signal.aborted) {
+        this.heldTimer = setTimeout(() => {
+          this.heldTimer = undefined;
+          void this.drain();
+        }, this.options.heldRetryMs);
+        this.heldTimer.unref();
+      }
     }
   }
 

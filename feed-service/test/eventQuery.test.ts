@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCursor, type StoredEvent } from '@feed/store';
 import {
-  cursorSeq,
+  cursorPosition,
   filterSearchParams,
   isEmptyFilter,
   matchesFilter,
@@ -49,11 +49,19 @@ describe('toEventFilter', () => {
   });
 });
 
-describe('cursorSeq', () => {
+describe('cursorPosition', () => {
   it('decodes our cursors and names the parameter of a bad one', () => {
-    expect(cursorSeq('cursor', encodeCursor('42'))).toBe('42');
-    expect(codeOf(() => cursorSeq('cursor', 'nope'))).toBe('400 FEED_API_BAD_CURSOR cursor');
-    expect(codeOf(() => cursorSeq('Last-Event-ID', 'nope'))).toBe(
+    expect(cursorPosition('cursor', encodeCursor({ xid: '7', seq: '42' }))).toEqual({
+      xid: '7',
+      seq: '42',
+    });
+    // A cursor handed out before concurrent writes names an event stored before them (xid 0).
+    expect(cursorPosition('cursor', Buffer.from('s42').toString('base64url'))).toEqual({
+      xid: '0',
+      seq: '42',
+    });
+    expect(codeOf(() => cursorPosition('cursor', 'nope'))).toBe('400 FEED_API_BAD_CURSOR cursor');
+    expect(codeOf(() => cursorPosition('Last-Event-ID', 'nope'))).toBe(
       '400 FEED_API_BAD_LAST_EVENT_ID Last-Event-ID',
     );
   });

@@ -67,7 +67,7 @@ export async function store(pool: Pool, events: readonly FeedEvent[]) {
  */
 export const idleFeed: LiveFeed = {
   listening: true,
-  lastSeq: '0',
+  lastPosition: { xid: '0', seq: '0' },
   subscribe: () => () => {},
   onChange: () => () => {},
   announceChange: async () => {},

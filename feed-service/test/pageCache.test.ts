@@ -7,7 +7,7 @@ function fakeFeed() {
   const changes = new Set<() => void>();
   const feed = {
     listening: true,
-    lastSeq: '0',
+    lastPosition: { xid: '0', seq: '0' },
     subscribe: () => () => {},
     onChange: (listener: () => void) => {
       changes.add(listener);

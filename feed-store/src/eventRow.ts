@@ -1,5 +1,11 @@
-/** An event as the store returns it. `seq` is its place in the feed (see 001_events). */
+import type { Position } from './position.js';
+
+/**
+ * An event as the store returns it. `xid` and `seq` are its position in the feed (see
+ * 003_concurrent_writes).
+ */
 export interface StoredEvent {
+  xid: string;
   seq: string;
   id: string;
   source: string;
@@ -18,9 +24,14 @@ export interface StoredEvent {
   storedAt: string;
 }
 
-export const eventColumns = `seq, event_id, source, type, time, subject, subject_name, actor, actor_name, data, extensions, reactions, stored_at`;
+/** The reaction counters of the row's event, kept apart by reaction writers. */
+export const reactionCountsSql = `coalesce((select c.counts from feed_reaction_counts c
+   where c.target_source = feed_events.source and c.target_id = feed_events.event_id), '{}'::jsonb)`;
+
+export const eventColumns = `xid::text as xid, seq, event_id, source, type, time, subject, subject_name, actor, actor_name, data, extensions, ${reactionCountsSql} as reactions, stored_at`;
 
 export interface EventRow {
+  xid: string;
   seq: string;
   event_id: string;
   source: string;
@@ -38,6 +49,7 @@ export interface EventRow {
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
+    xid: row.xid,
     seq: row.seq,
     id: row.event_id,
     source: row.source,
@@ -54,7 +66,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
-/** The filters the API offers; each one has an index that ends in `seq`. */
+/** The filters the API offers; each one has an index that ends in the position. */
 export interface EventFilter {
   types?: readonly string[] | undefined;
   source?: string | undefined;
@@ -85,13 +97,23 @@ export function filterClause(filter: EventFilter, params: unknown[]): string {
   return where.join(' and ');
 }
 
-/** The WHERE of a page newest first: the filter, and only events older than `before`. */
+/**
+ * Only what readers may see: events below the visibility horizon. `horizon` is one read
+ * earlier (`readVisibility`), or, left out, read by the query itself.
+ */
+export function visibleClause(horizon: string | undefined, params: unknown[]): string {
+  if (horizon === undefined) return 'xid < feed_visible_horizon()';
+  params.push(horizon);
+  return `xid < $${params.length}::xid8`;
+}
+
+/** The WHERE of a page newest first: the filter, visible, and only events older than `before`. */
 export function pageClause(
-  options: EventFilter & { before?: string | undefined },
+  options: EventFilter & { before?: Position | undefined; horizon?: string | undefined },
   params: unknown[],
 ): string {
-  const where = filterClause(options, params);
+  const where = `${filterClause(options, params)} and ${visibleClause(options.horizon, params)}`;
   if (options.before === undefined) return where;
-  params.push(options.before);
-  return `${where} and seq < $${params.length}::bigint`;
+  params.push(options.before.xid, options.before.seq);
+  return `${where} and (xid, seq) < ($${params.length - 1}::xid8, $${params.length}::bigint)`;
 }

@@ -10,15 +10,20 @@ export { withTransaction } from '@feed/contracts';
 export { migrate, type MigrateResult } from './migrate.js';
 export { migrations, type Migration } from './migrations/index.js';
 export { FEED_EVENTS_CHANNEL } from './notifyChannel.js';
-export { encodeCursor, decodeCursor } from './cursor.js';
+export { encodeCursor, decodeCursor, cursorSql } from './cursor.js';
+export { comparePositions, laterPosition, feedStart, type Position } from './position.js';
+export {
+  readVisibility,
+  oldestFeedWriter,
+  type Visibility,
+  type FeedWriter,
+} from './sql/readVisibility.js';
 export { classifyDatabaseError, SqlState, type DatabaseErrorKind } from './databaseErrors.js';
 export { filterClause, type StoredEvent, type EventFilter } from './eventRow.js';
-export {
-  insertEvents,
-  lockFeedWrites,
-  INSERT_ORDER_LOCK,
-  type InsertedEvent,
-} from './sql/insertEvents.js';
+export { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
+export { beginFeedWrite } from './sql/beginFeedWrite.js';
+export { notifyFeedChanged } from './sql/notifyFeedChanged.js';
+export { lockReactionTargets, REACTION_TARGET_LOCKS } from './sql/lockReactionTargets.js';
 export { applyReactions } from './sql/applyReactions.js';
 export { storeEvents, probeWrite, type StoreEventsResult } from './storeEvents.js';
 export { recountReactions } from './sql/recountReactions.js';

@@ -1,7 +1,9 @@
 import { isReactionType, withTransaction, type FeedEvent } from '@feed/contracts';
 import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
+import { beginFeedWrite } from './sql/beginFeedWrite.js';
 import { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
+import { notifyFeedChanged } from './sql/notifyFeedChanged.js';
 
 export interface StoreEventsResult {
   /** The rows that are new, in batch order. */
@@ -16,6 +18,8 @@ export interface StoreEventsResult {
  * Stores what a batch of messages carries, in one transaction: the events as rows, the
  * reactions as changes to their targets' counters. Either all of it commits or none does, so
  * a message whose events were stored can be acked, and one that was not is redelivered whole.
+ * Batches of any number of workers commit concurrently; after the commit the listeners are
+ * told (see notifyFeedChanged).
  */
 export async function storeEvents(
   pool: Pool,
@@ -24,12 +28,20 @@ export async function storeEvents(
   const rows: FeedEvent[] = [];
   const reactions: FeedEvent[] = [];
   for (const event of events) (isReactionType(event.type) ? reactions : rows).push(event);
-  return withTransaction(pool, async (client) => {
-    // insertEvents also counts the reactions that arrived before their event.
+  const result = await withTransaction(pool, async (client) => {
+    await beginFeedWrite(client);
     const inserted = await insertEvents(client, rows);
-    await applyReactions(client, reactions);
-    return { inserted, duplicates: rows.length - inserted.length, reactions: reactions.length };
+    const changed = await applyReactions(client, reactions);
+    return {
+      inserted,
+      duplicates: rows.length - inserted.length,
+      reactions: reactions.length,
+      changed: inserted.length + changed,
+    };
   });
+  // Committed: a failure to notify costs the listeners' next look (within a second), no data.
+  if (result.changed > 0) await notifyFeedChanged(pool).catch(() => {});
+  return { inserted: result.inserted, duplicates: result.duplicates, reactions: result.reactions };
 }
 
 /**

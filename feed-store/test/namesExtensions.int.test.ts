@@ -2,6 +2,7 @@ import type { FeedEvent } from '@feed/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPool,
+  feedStart,
   erasePerson,
   getEvent,
   insertEvents,
@@ -62,7 +63,7 @@ describe('display names and extension attributes', () => {
       ['k-2', null, null, {}],
       ['k-1', 'HR bot', 'Anna Smirnova', kudos.extensions],
     ]);
-    const after = await listEventsAfter(pool, { after: '0', limit: 10 });
+    const after = await listEventsAfter(pool, { after: feedStart, limit: 10 });
     expect(after.find((e) => e.id === 'k-1')?.actorName).toBe('HR bot');
     // Filters match the id, not the name.
     expect(await listEvents(pool, { limit: 10, actor: 'HR bot' })).toEqual([]);

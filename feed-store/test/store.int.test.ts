@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FEED_EVENTS_CHANNEL,
   applyReactions,
+  beginFeedWrite,
   createPool,
   decodeCursor,
   encodeCursor,
@@ -16,8 +17,10 @@ import {
   listPageJson,
   migrate,
   migrations,
+  storeEvents,
   withTransaction,
   type Pool,
+  type Position,
 } from '@feed/store';
 import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
 import { cursorSql } from '../src/cursor.js';
@@ -49,7 +52,10 @@ function event(overrides: Partial<FeedEvent> = {}): FeedEvent {
 }
 
 const store = (events: FeedEvent[]) =>
-  withTransaction(pool, (client) => insertEvents(client, events));
+  withTransaction(pool, async (client) => {
+    await beginFeedWrite(client);
+    return insertEvents(client, events);
+  });
 
 describe('insertEvents', () => {
   it('stores a batch once: the second insert reports zero new rows', async () => {
@@ -101,7 +107,7 @@ describe('insertEvents', () => {
     });
   });
 
-  it('notifies feed_events with the highest new seq after commit, and not for duplicates', async () => {
+  it('storeEvents notifies feed_events after the commit, and not for duplicates', async () => {
     const listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
     const payloads: string[] = [];
@@ -109,11 +115,11 @@ describe('insertEvents', () => {
     await listener.query(`listen ${FEED_EVENTS_CHANNEL}`);
     try {
       const batch = [event(), event()];
-      const rows = await store(batch);
+      await storeEvents(pool, batch);
       await waitFor('a notification', () => payloads.length === 1);
-      expect(payloads[0]).toBe(rows[1]!.seq);
-      await store(batch);
-      await store([event()]);
+      expect(payloads[0]).toBe('changed');
+      await storeEvents(pool, batch);
+      await storeEvents(pool, [event()]);
       await waitFor('a second notification', () => payloads.length === 2);
     } finally {
       await listener.end();
@@ -127,12 +133,12 @@ describe('listEvents and listEventsAfter', () => {
     const batch = Array.from({ length: 25 }, () => event({ source }));
     await store(batch);
     const seen: string[] = [];
-    let before: string | undefined;
+    let before: Position | undefined;
     for (;;) {
       const page = await listEvents(pool, { limit: 7, source, before });
       seen.push(...page.map((e) => e.id));
       if (page.length < 7) break;
-      before = decodeCursor(encodeCursor(page.at(-1)!.seq))!;
+      before = decodeCursor(encodeCursor(page.at(-1)!))!;
       // Inserted while walking: newer than every page, so it never shows up below.
       await store([event({ source })]);
     }
@@ -174,12 +180,12 @@ describe('listEvents and listEventsAfter', () => {
     ).toEqual([b.id]);
   });
 
-  it('lists what was stored after a seq, oldest first', async () => {
+  it('lists what was stored after a position, oldest first', async () => {
     const source = 'after';
     const [first] = await store([event({ source })]);
     const later = [event({ source }), event({ source })];
     await store(later);
-    const after = await listEventsAfter(pool, { after: first!.seq, limit: 10, source });
+    const after = await listEventsAfter(pool, { after: first!, limit: 10, source });
     expect(after.map((e) => e.id)).toEqual(later.map((e) => e.id));
   });
 });
@@ -191,13 +197,13 @@ describe('listPageJson', () => {
       event({ source, subject: 'p-1', actor: 'p-2', data: { text: 'ünïcode "quoted"' } }),
       ...Array.from({ length: 6 }, () => event({ source, type: 'employee.registered' })),
     ]);
-    const { rows } = await pool.query<{ seq: string }>(
-      'select max(seq)::text as seq from feed_events',
+    const { rows } = await pool.query<Position>(
+      `select xid::text, seq::text from feed_events order by xid desc, seq desc limit 1`,
     );
-    const maxSeq = rows[0]!.seq;
+    const newest = rows[0]!;
     for (const options of [
       { source, limit: 3 },
-      { source, limit: 3, before: maxSeq },
+      { source, limit: 3, before: newest },
       { source, limit: 10, types: ['employee.registered'] },
       { source, limit: 10 },
     ]) {
@@ -206,38 +212,55 @@ describe('listPageJson', () => {
       const shown = expected.slice(0, options.limit);
       // Every field of the stored event but its seq and storing time, and its cursor.
       expect(JSON.parse(page.items)).toEqual(
-        shown.map(({ seq, storedAt: _storedAt, ...fields }) => ({
+        shown.map(({ xid, seq, storedAt: _storedAt, ...fields }) => ({
           ...fields,
-          cursor: encodeCursor(seq),
+          cursor: encodeCursor({ xid, seq }),
         })),
       );
-      expect(page.nextSeq).toBe(expected.length > options.limit ? shown.at(-1)!.seq : null);
+      const last = shown.at(-1)!;
+      expect(page.next).toEqual(
+        expected.length > options.limit ? { xid: last.xid, seq: last.seq } : null,
+      );
     }
   });
 });
 
 describe('cursors', () => {
   it('are the same computed by PostgreSQL (cursorSql) and by encodeCursor', async () => {
-    // Every length a seq can have, up to the largest bigint.
+    // Every length a transaction id (64 bits, unsigned) and a seq (a bigint) can have.
+    const xids = ['0', '1', '4294967296', '18446744073709551615'];
     const seqs = ['1', '9', '10', '12345', '2147483648', '9007199254740993', '9223372036854775807'];
     for (let digits = 1; digits <= 19; digits += 1) seqs.push('7'.repeat(digits));
-    const { rows } = await pool.query<{ seq: string; cursor: string }>(
-      `select seq::text, ${cursorSql('seq')} as cursor from unnest($1::bigint[]) as seq`,
-      [seqs],
+    for (let digits = 1; digits <= 20; digits += 1) xids.push('1'.repeat(digits));
+    const pairs = xids.flatMap((xid) => seqs.map((seq) => ({ xid, seq })));
+    const { rows } = await pool.query<{ xid: string; seq: string; cursor: string }>(
+      `select xid::text, seq::text, ${cursorSql('xid', 'seq')} as cursor
+         from unnest($1::xid8[], $2::bigint[]) as t(xid, seq)`,
+      [pairs.map((p) => p.xid), pairs.map((p) => p.seq)],
     );
-    expect(rows.map((row) => [row.seq, row.cursor])).toEqual(
-      seqs.map((seq) => [seq, encodeCursor(seq)]),
+    expect(rows.map((row) => [row.xid, row.seq, row.cursor])).toEqual(
+      pairs.map((p) => [p.xid, p.seq, encodeCursor(p)]),
     );
   });
 
-  it('round-trip, and anything else decodes to null', () => {
-    expect(decodeCursor(encodeCursor('12345'))).toBe('12345');
+  it('round-trip; a cursor of before concurrent writes names (0, seq); anything else decodes to null', () => {
+    expect(decodeCursor(encodeCursor({ xid: '987654', seq: '12345' }))).toEqual({
+      xid: '987654',
+      seq: '12345',
+    });
+    expect(decodeCursor(Buffer.from('s12345').toString('base64url'))).toEqual({
+      xid: '0',
+      seq: '12345',
+    });
     for (const bad of [
       '',
       'abc',
       '!!!',
-      encodeCursor('0'),
+      encodeCursor({ xid: '1', seq: '0' }),
+      Buffer.from('s0').toString('base64url'),
       Buffer.from('s99999999999999999999').toString('base64url'),
+      Buffer.from('p18446744073709551616.1').toString('base64url'),
+      Buffer.from('p01.1').toString('base64url'),
       'x'.repeat(100),
     ])
       expect(decodeCursor(bad)).toBeNull();
@@ -263,7 +286,7 @@ describe('reactions', () => {
     const target = event();
     const early = reaction('reaction.added', target, 'p-1', 'fire', '2026-06-01T00:00:00.000Z');
     await withTransaction(pool, (client) => applyReactions(client, [early]));
-    // insertEvents counts the reactions that were waiting for the event.
+    // The counters are the target's, whether the event is stored yet or not.
     await store([target]);
     expect((await getEvent(pool, target))[0]!.reactions).toEqual({ fire: 1 });
     const more = [
@@ -358,7 +381,9 @@ describe('migrate', () => {
   it('two migrators at once on a fresh database: one applies, one waits and finds nothing', async () => {
     const fresh = await createTestDatabase('fresh');
     const admin = createPool({ connectionString: fresh.url, max: 1 });
-    await admin.query('drop table feed_events, feed_reactions, feed_migrations');
+    await admin.query(
+      'drop table feed_events, feed_reactions, feed_reaction_counts, feed_migrations; drop function feed_visible_horizon',
+    );
     await admin.end();
     const pools = [
       createPool({ connectionString: fresh.url, max: 1 }),

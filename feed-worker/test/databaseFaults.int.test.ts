@@ -1,4 +1,3 @@
-import { INSERT_ORDER_LOCK } from '@feed/store';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
@@ -77,7 +76,8 @@ async function holdInsertLock(): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   await client.query('begin');
-  await client.query('select pg_advisory_xact_lock($1)', [INSERT_ORDER_LOCK]);
+  // SHARE conflicts with the ROW EXCLUSIVE every feed writer takes first.
+  await client.query('lock table feed_events in share mode');
   return {
     async release() {
       await client.query('commit');

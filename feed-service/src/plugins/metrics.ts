@@ -46,6 +46,12 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly visibilityHeld = new Gauge({
+    name: 'feed_visibility_held_seconds',
+    help: 'Age of the oldest transaction writing the feed, which holds back what readers see (0: none; read at each /readyz).',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

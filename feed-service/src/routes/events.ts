@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { encodeCursor, getEvent, listPageJson, type Queryable } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
-import { cursorSeq, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
+import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import {
   etagMatches,
   etagOf,
@@ -60,13 +60,13 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     async (request, reply) => {
       const { limit = 20, cursor, ...filterQuery } = request.query;
       const filter = toEventFilter(filterQuery);
-      const before = cursor === undefined ? undefined : cursorSeq('cursor', cursor);
+      const before = cursor === undefined ? undefined : cursorPosition('cursor', cursor);
       let page = before === undefined && isEmptyFilter(filter) ? headCache?.page(limit) : undefined;
       if (page !== undefined) metrics.headHits.inc();
       else {
         const read = async (): Promise<FeedPage> => {
-          const { items, nextSeq } = await listPageJson(pool, { ...filter, before, limit });
-          const nextCursor = nextSeq === null ? null : encodeCursor(nextSeq);
+          const { items, next } = await listPageJson(pool, { ...filter, before, limit });
+          const nextCursor = next === null ? null : encodeCursor(next);
           const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
           return { body, etag: etagOf(body), nextCursor };
         };

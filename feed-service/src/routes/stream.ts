@@ -1,9 +1,15 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { listEventsAfter, type Queryable, type StoredEvent } from '@feed/store';
+import {
+  comparePositions,
+  listEventsAfter,
+  type Position,
+  type Queryable,
+  type StoredEvent,
+} from '@feed/store';
 import { ApiErrorCode } from '../apiErrors.js';
-import { cursorSeq, matchesFilter, toEventFilter } from '../eventQuery.js';
+import { cursorPosition, matchesFilter, toEventFilter } from '../eventQuery.js';
 import type { LiveFeed } from '../liveFeed.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
@@ -25,8 +31,9 @@ const catchUpBatch = 500;
 
 /**
  * GET /events/stream: Server-Sent Events. A client resuming with Last-Event-ID (or `after`)
- * first gets what it missed, read from the database, then the live tail; `seq` is commit
- * order, so "after the last seq sent" has no gap and no duplicate.
+ * first gets what it missed, read from the database, then the live tail. Both read below the
+ * visibility horizon, where nothing can still appear, so "after the last position sent" has
+ * no gap and no duplicate.
  */
 export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = async (
   app,
@@ -79,9 +86,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       const lastEventId = request.headers['last-event-id'];
       const from =
         lastEventId !== undefined && lastEventId !== ''
-          ? cursorSeq('Last-Event-ID', lastEventId)
+          ? cursorPosition('Last-Event-ID', lastEventId)
           : after !== undefined
-            ? cursorSeq('after', after)
+            ? cursorPosition('after', after)
             : undefined;
 
       // Headers set by earlier hooks (security, CORS) go out with the stream's own.
@@ -119,12 +126,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       sessions.add(session);
 
       // Everything up to `position` was sent (or is not selected by the filter).
-      let position = BigInt(from ?? liveFeed.lastSeq);
+      let position: Position = from ?? liveFeed.lastPosition;
       let live = from === undefined;
       // Set by the live subscription while catching up: read the database once more.
       const announced = { during: false };
       const send = (event: StoredEvent) => {
-        position = BigInt(event.seq);
+        position = { xid: event.xid, seq: event.seq };
         metrics.streamEvents.inc();
         return session.write(frameOf(event));
       };
@@ -134,7 +141,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
           return;
         }
         for (const event of events)
-          if (BigInt(event.seq) > position && matchesFilter(filter, event) && !send(event)) return;
+          if (comparePositions(event, position) > 0 && matchesFilter(filter, event) && !send(event))
+            return;
       });
 
       try {
@@ -144,7 +152,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
           announced.during = false;
           const events = await listEventsAfter(pool, {
             ...filter,
-            after: position.toString(),
+            after: position,
             limit: catchUpBatch,
           });
           for (const event of events) if (!send(event)) break;

@@ -1,6 +1,7 @@
 import type { Migration } from '@feed/contracts';
 import { sql as events } from './001_events.js';
 import { sql as namesExtensions } from './002_names_extensions.js';
+import { sql as concurrentWrites } from './003_concurrent_writes.js';
 
 export type { Migration };
 
@@ -8,4 +9,5 @@ export type { Migration };
 export const migrations: readonly Migration[] = [
   { name: '001_events', sql: events },
   { name: '002_names_extensions', sql: namesExtensions },
+  { name: '003_concurrent_writes', sql: concurrentWrites },
 ];

@@ -1,24 +1,28 @@
 import type { FeedEvent, ReactionData } from '@feed/contracts';
 import type { Queryable } from '../pool.js';
-import { lockFeedWrites } from './insertEvents.js';
+import { lockReactionTargets } from './lockReactionTargets.js';
 import { recountReactions } from './recountReactions.js';
 
 /**
  * Records `reaction.added` / `reaction.removed` events (the caller passes only those:
- * `storeEvents` sorts a batch once) and updates the counters of the events they target, with
- * one upsert and one recount. For each person, target and reaction the latest by event time
- * wins, so a redelivered or late event changes nothing. Returns how many reaction rows
- * changed. Call it inside a transaction.
+ * `storeEvents` sorts a batch once) and sets the counters of the events they target. For each
+ * person, target and reaction the latest by event time wins, so a redelivered or late event
+ * changes nothing. Returns how many reaction rows changed. Call it inside a transaction begun
+ * with `beginFeedWrite`.
  */
 export async function applyReactions(
   client: Queryable,
   reactions: readonly FeedEvent[],
 ): Promise<number> {
   if (reactions.length === 0) return 0;
-  // Under the writers' lock, the recount sees every event committed before, and an event
-  // committed after counts this reaction itself (insertEvents).
-  await lockFeedWrites(client);
   const data = reactions.map((e) => e.data as ReactionData);
+  // Held to the commit: the recount below (a statement of its own, so it sees every reaction
+  // committed before the lock was granted) is never raced by another reaction to the same
+  // target.
+  await lockReactionTargets(
+    client,
+    data.map((d) => d.target),
+  );
   const { rows } = await client.query<{ target_source: string; target_id: string }>(
     `with input as (
        select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
@@ -44,11 +48,10 @@ export async function applyReactions(
       reactions.map((e) => e.time),
     ],
   );
-  if (rows.length > 0) {
+  if (rows.length > 0)
     await recountReactions(
       client,
       rows.map((r) => ({ source: r.target_source, id: r.target_id })),
     );
-  }
   return rows.length;
 }

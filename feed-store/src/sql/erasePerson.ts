@@ -1,4 +1,6 @@
 import type { Queryable } from '../pool.js';
+import { beginFeedWrite } from './beginFeedWrite.js';
+import { lockReactionTargets } from './lockReactionTargets.js';
 import { recountReactions } from './recountReactions.js';
 
 export interface EraseResult {
@@ -12,14 +14,20 @@ export interface EraseResult {
  * reactions are deleted and the counters they touched recounted. Run inside a transaction.
  */
 export async function erasePerson(client: Queryable, person: string): Promise<EraseResult> {
+  await beginFeedWrite(client);
   const events = await client.query(
     `update feed_events
         set data = null, extensions = null, subject = null, subject_name = null,
-            actor = null, actor_name = null, reactions = '{}'::jsonb,
+            actor = null, actor_name = null,
             hidden_at = coalesce(hidden_at, now()), erased_at = now()
       where actor = $1 or subject = $1`,
     [person],
   );
+  const targets = await client.query<{ source: string; id: string }>(
+    `select distinct target_source as source, target_id as id from feed_reactions where actor = $1`,
+    [person],
+  );
+  await lockReactionTargets(client, targets.rows);
   const reactions = await client.query<{ target_source: string; target_id: string }>(
     `delete from feed_reactions where actor = $1 returning target_source, target_id`,
     [person],

@@ -12,7 +12,8 @@ export async function getEvent(
   const { rows } = await client.query<EventRow>(
     `select ${eventColumns} from feed_events
       where event_id = $1 and ($2::text is null or source = $2) and hidden_at is null
-      order by seq desc limit 10`,
+        and xid < feed_visible_horizon()
+      order by xid desc, seq desc limit 10`,
     [key.id, key.source ?? null],
   );
   return rows.map(toStoredEvent);

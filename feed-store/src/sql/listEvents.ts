@@ -1,4 +1,5 @@
 import type { Queryable } from '../pool.js';
+import type { Position } from '../position.js';
 import {
   eventColumns,
   pageClause,
@@ -10,8 +11,10 @@ import {
 
 export interface ListEventsOptions extends EventFilter {
   limit: number;
-  /** Keyset cursor: only events older than this `seq`. */
-  before?: string | undefined;
+  /** Keyset cursor: only events older than this position. */
+  before?: Position | undefined;
+  /** The visibility horizon to read below (`readVisibility`); by default the current one. */
+  horizon?: string | undefined;
 }
 
 /** One page of the feed, newest first. No OFFSET: every page costs the same at any depth. */
@@ -23,7 +26,7 @@ export async function listEvents(
   const where = pageClause(options, params);
   params.push(options.limit);
   const { rows } = await client.query<EventRow>(
-    `select ${eventColumns} from feed_events where ${where} order by seq desc limit $${params.length}`,
+    `select ${eventColumns} from feed_events where ${where} order by xid desc, seq desc limit $${params.length}`,
     params,
   );
   return rows.map(toStoredEvent);

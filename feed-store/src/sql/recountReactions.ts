@@ -1,9 +1,9 @@
 import type { Queryable } from '../pool.js';
 
 /**
- * Sets the reaction counters of the given events from their active reactions. Events with no
- * counters and no reaction rows (every newly stored event without early reactions) are not
- * rewritten, so calling it for each stored batch is cheap.
+ * Sets the counters of the given targets from their active reactions (a target with none is
+ * left with `{}`). Call it holding the targets' locks (`lockReactionTargets`), in a statement
+ * after the reactions' own, so it counts every reaction committed before.
  */
 export async function recountReactions(
   client: Queryable,
@@ -11,18 +11,17 @@ export async function recountReactions(
 ): Promise<void> {
   if (targets.length === 0) return;
   await client.query(
-    `update feed_events e
-        set reactions = coalesce((
-              select jsonb_object_agg(reaction, n)
-                from (select reaction, count(*) as n
-                        from feed_reactions r
-                       where r.target_source = e.source and r.target_id = e.event_id and r.active
-                       group by reaction) counts), '{}'::jsonb)
-       from unnest($1::text[], $2::text[]) as t(source, id)
-      where e.source = t.source and e.event_id = t.id
-        and (e.reactions <> '{}'::jsonb
-             or exists (select 1 from feed_reactions r
-                         where r.target_source = e.source and r.target_id = e.event_id))`,
+    `insert into feed_reaction_counts as c (target_source, target_id, counts)
+     select t.source, t.id,
+            coalesce((select jsonb_object_agg(reaction, n)
+                        from (select reaction, count(*) as n
+                                from feed_reactions r
+                               where r.target_source = t.source and r.target_id = t.id
+                                 and r.active
+                               group by reaction) counted), '{}'::jsonb)
+       from (select distinct source, id from unnest($1::text[], $2::text[]) as u(source, id)) t
+     on conflict (target_source, target_id) do update set counts = excluded.counts
+      where c.counts is distinct from excluded.counts`,
     [targets.map((t) => t.source), targets.map((t) => t.id)],
   );
 }
