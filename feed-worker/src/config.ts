@@ -25,6 +25,8 @@ export interface WorkerConfig {
   reconnectMaxMs: number;
   shutdownTimeoutMs: number;
   dbPoolMax: number;
+  /** Batches stored at the same time: they commit concurrently (no lock shared between them). */
+  batchesInFlight: number;
   /** Most events in one transaction: a bulk message is stored in parts of this size. */
   maxEventsPerTransaction: number;
   /**
@@ -51,7 +53,8 @@ const variables = {
   WORKER_RECONNECT_MIN_MS: envInteger(0, 600_000, 250),
   WORKER_RECONNECT_MAX_MS: envInteger(1, 3_600_000, 30_000),
   WORKER_SHUTDOWN_TIMEOUT_MS: envInteger(100, 600_000, 15_000),
-  // Two batches in flight, plus the readiness check.
+  WORKER_BATCHES_IN_FLIGHT: envInteger(1, 32, 2),
+  // The batches in flight, the readiness check, the write probe and the notify after a commit.
   WORKER_DB_POOL_MAX: envInteger(3, 100, 4),
   WORKER_MAX_EVENTS_PER_TRANSACTION: envInteger(1, 100_000, 1000),
   WORKER_ACK_WAIT_MS: envInteger(100, 600_000, 5000),
@@ -66,6 +69,10 @@ export function loadConfig(env: Env): WorkerConfig {
   const values = loadEnv(variables, env);
   if (values.WORKER_RECONNECT_MAX_MS < values.WORKER_RECONNECT_MIN_MS)
     throw invalidConfig('WORKER_RECONNECT_MAX_MS must be >= WORKER_RECONNECT_MIN_MS');
+  if (values.WORKER_DB_POOL_MAX < values.WORKER_BATCHES_IN_FLIGHT + 1)
+    throw invalidConfig(
+      'WORKER_DB_POOL_MAX must be > WORKER_BATCHES_IN_FLIGHT (each batch in flight holds a connection, and the readiness check needs one)',
+    );
   if (values.WORKER_PREFETCH < values.WORKER_BATCH_SIZE)
     throw invalidConfig('WORKER_PREFETCH must be >= WORKER_BATCH_SIZE (a batch could never fill)');
 
@@ -85,6 +92,7 @@ export function loadConfig(env: Env): WorkerConfig {
     reconnectMaxMs: values.WORKER_RECONNECT_MAX_MS,
     shutdownTimeoutMs: values.WORKER_SHUTDOWN_TIMEOUT_MS,
     dbPoolMax: values.WORKER_DB_POOL_MAX,
+    batchesInFlight: values.WORKER_BATCHES_IN_FLIGHT,
     maxEventsPerTransaction: values.WORKER_MAX_EVENTS_PER_TRANSACTION,
     ackWaitMs: values.WORKER_ACK_WAIT_MS,
     maxBytesInHand: values.WORKER_MAX_BYTES_IN_HAND,

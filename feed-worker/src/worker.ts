@@ -91,7 +91,7 @@ export async function startWorker(
     park: (request) => parker.park(request),
     metrics,
     logger,
-    batchesInFlight: 2,
+    batchesInFlight: config.batchesInFlight,
     maxEventsPerTransaction: config.maxEventsPerTransaction,
     retryMinMs: config.reconnectMinMs,
     retryMaxMs: config.reconnectMaxMs,

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       reconnectMaxMs: 30000,
       shutdownTimeoutMs: 15000,
       dbPoolMax: 4,
+      batchesInFlight: 2,
       maxEventsPerTransaction: 1000,
       ackWaitMs: 5000,
       maxBytesInHand: 64 * 1024 * 1024,
