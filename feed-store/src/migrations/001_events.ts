@@ -1,7 +1,8 @@
 /**
- * Events, newest first by `seq`. `seq` is the feed's order: it is assigned under a lock held
- * until commit (see insertEvents), so it is also commit order, and a reader that has seen
- * `seq` N has seen everything below N. Cursors, the live stream and Last-Event-ID rely on it.
+ * Events and reactions as first created. Here `seq` alone was the feed's order, assigned
+ * under a lock held until commit; since 003_concurrent_writes the order is `(xid, seq)` and
+ * readers see what lies below the visibility horizon (see that migration and the store's
+ * README). The SQL below is as it was applied: a migration is never edited.
  */
 export const sql = `
 create table feed_events (
