@@ -1,8 +1,17 @@
 import { eventKey } from './ledger.js';
 
+/** A change to an event, as a stream sends it (`event: reactions` or `event: removed`). */
+export interface StreamChange {
+  kind: string;
+  key: string;
+  reactions?: Record<string, number>;
+}
+
 export interface StreamClient {
-  /** Every event received, in order, by key; a key twice is a duplicate delivery. */
+  /** Every new event received, in order, by key; a key twice is a duplicate delivery. */
   received(): string[];
+  /** Every change received (reaction counts, removals), in order. */
+  changes(): StreamChange[];
   /** How many times the client had to reconnect. */
   reconnects(): number;
   /** The last `id:` seen, sent back as Last-Event-ID on reconnect. */
@@ -21,6 +30,7 @@ export function connectStream(
   options: { lastEventId?: string } = {},
 ): StreamClient {
   const keys: string[] = [];
+  const changes: StreamChange[] = [];
   let lastId: string | undefined = options.lastEventId;
   let reconnects = 0;
   let closed = false;
@@ -50,9 +60,21 @@ export function connectStream(
         buffer = buffer.slice(newline + 1);
         if (line === '') {
           if (data.length > 0 && event !== 'ping' && event !== 'heartbeat') {
-            const parsed = JSON.parse(data.join('\n')) as { source?: string; id?: string };
-            if (typeof parsed.source === 'string' && typeof parsed.id === 'string')
-              keys.push(eventKey(parsed.source, parsed.id));
+            const parsed = JSON.parse(data.join('\n')) as {
+              source?: string;
+              id?: string;
+              reactions?: Record<string, number>;
+            };
+            if (typeof parsed.source === 'string' && typeof parsed.id === 'string') {
+              const key = eventKey(parsed.source, parsed.id);
+              if (event === 'message') keys.push(key);
+              else if (event === 'reactions' || event === 'removed')
+                changes.push({
+                  kind: event,
+                  key,
+                  ...(parsed.reactions === undefined ? {} : { reactions: parsed.reactions }),
+                });
+            }
           }
           if (id !== undefined) lastId = id;
           data = [];
@@ -87,6 +109,7 @@ export function connectStream(
 
   return {
     received: () => keys,
+    changes: () => changes,
     reconnects: () => reconnects,
     lastEventId: () => lastId,
     async close() {

@@ -106,6 +106,18 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
           },
         },
       },
+      eventStream: {
+        address: '/events/stream',
+        title: 'The live stream (SSE)',
+        description:
+          'GET /events/stream of the feed service, with the filters of GET /events: text/event-stream frames.',
+        messages: Object.fromEntries(
+          Object.keys(streamMessages).map((name) => [
+            name,
+            { $ref: `#/components/messages/${name}` },
+          ]),
+        ),
+      },
       feedQueue: {
         address: topology.queue,
         title: 'The feed queue',
@@ -142,7 +154,56 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         messages: messageRefs('feedQueue'),
         bindings: { amqp: { deliveryMode: 2, bindingVersion: amqpBinding } },
       },
+      receiveStream: {
+        action: 'receive',
+        title: 'Follow the feed live',
+        description:
+          "Server-Sent Events from `GET /events/stream`: new events and changes to events, in the feed's one order. Every frame's `id` is a position; `Last-Event-ID` resumes after it with no gap.",
+        channel: { $ref: '#/channels/eventStream' },
+        messages: Object.keys(streamMessages).map((name) => ({
+          $ref: `#/channels/eventStream/messages/${name}`,
+        })),
+      },
     },
-    components: { messages },
+    components: { messages: { ...messages, ...streamMessages } },
   };
 }
+
+/** What a reader of the live stream receives (the SSE `event` name is the message's name). */
+const streamMessages: Record<string, unknown> = {
+  message: {
+    name: 'message',
+    title: 'A new event',
+    summary: 'The SSE default event: `data` is the event as `GET /events` lists it.',
+    contentType: 'application/json',
+    payload: { type: 'object', required: ['id', 'source', 'type', 'time', 'cursor'] },
+  },
+  reactions: {
+    name: 'reactions',
+    title: 'Reaction counts of an event changed',
+    summary:
+      "`event: reactions`: the event's counters now (a stream filtered by type, source, actor or subject gets those of the events it selects).",
+    contentType: 'application/json',
+    payload: {
+      type: 'object',
+      required: ['id', 'source', 'reactions'],
+      properties: {
+        id: { type: 'string' },
+        source: { type: 'string' },
+        reactions: { type: 'object', additionalProperties: { type: 'integer' } },
+      },
+    },
+  },
+  removed: {
+    name: 'removed',
+    title: 'An event left the feed',
+    summary:
+      "`event: removed`: hidden by an admin, or its person erased. Drop it from what you show. It carries the event's key only.",
+    contentType: 'application/json',
+    payload: {
+      type: 'object',
+      required: ['id', 'source'],
+      properties: { id: { type: 'string' }, source: { type: 'string' } },
+    },
+  },
+};

@@ -1,5 +1,13 @@
 import { EventTypePattern } from '@feed/contracts';
-import { decodeCursor, type EventFilter, type Position, type StoredEvent } from '@feed/store';
+import {
+  decodeCursor,
+  personHash,
+  type EventFilter,
+  type FeedItem,
+  type Position,
+  type StoredChange,
+  type StoredEvent,
+} from '@feed/store';
 import { ApiError, ApiErrorCode } from './apiErrors.js';
 
 /** The query of GET /events and GET /events/stream once the route schema has checked it. */
@@ -105,6 +113,32 @@ export function matchesFilter(filter: EventFilter, event: StoredEvent): boolean 
   if (filter.since !== undefined && time < Date.parse(filter.since)) return false;
   if (filter.until !== undefined && time >= Date.parse(filter.until)) return false;
   return true;
+}
+
+/**
+ * The same predicate for a change: on the changed event as it was when it changed (its type,
+ * source and time; its actor and subject by hash, as the change keeps them).
+ */
+export function changeMatchesFilter(filter: EventFilter, change: StoredChange): boolean {
+  const { match } = change;
+  if (filter.types !== undefined && filter.types.length > 0) {
+    if (match.type === null || !filter.types.includes(match.type)) return false;
+  }
+  if (filter.source !== undefined && change.source !== filter.source) return false;
+  if (filter.actor !== undefined && match.actorHash !== personHash(filter.actor)) return false;
+  if (filter.subject !== undefined && match.subjectHash !== personHash(filter.subject))
+    return false;
+  const time = match.time === null ? Number.NaN : Date.parse(match.time);
+  if (filter.since !== undefined && !(time >= Date.parse(filter.since))) return false;
+  if (filter.until !== undefined && !(time < Date.parse(filter.until))) return false;
+  return true;
+}
+
+/** Whether a stream with this filter gets this item of the feed. */
+export function itemMatchesFilter(filter: EventFilter, item: FeedItem): boolean {
+  return item.kind === 'event'
+    ? matchesFilter(filter, item.event)
+    : changeMatchesFilter(filter, item);
 }
 
 /** The query string that asks for the same filter again, for `Link` headers. */

@@ -3,29 +3,33 @@ import type { FastifyBaseLogger } from 'fastify';
 import { connectLoop, type BackoffOptions } from '@feed/contracts';
 import {
   feedStart,
+  itemPosition,
   listEvents,
-  listEventsAfter,
+  listFeedAfter,
   notifyFeedChanged,
   readVisibility,
   FEED_EVENTS_CHANNEL,
   type Position,
+  type FeedItem,
   type Queryable,
-  type StoredEvent,
 } from '@feed/store';
 
-export type EventsListener = (events: readonly StoredEvent[]) => void;
+export type ItemsListener = (items: readonly FeedItem[]) => void;
 
 /** What the routes need of the live feed; tests may hand buildApp another one. */
 export interface LiveFeed {
   /** True while the LISTEN connection is up and the feed has caught up once. */
   readonly listening: boolean;
-  /** Position of the last event handed to subscribers (or the feed's head when it started). */
+  /** Position of the last item handed to subscribers (or the feed's head when it started). */
   readonly lastPosition: Position;
-  /** Every newly stored visible event, oldest first, once per process. */
-  subscribe(listener: EventsListener): () => void;
-  /** Called after each NOTIFY was handled (also for changes without new events: hide, erase). */
+  /**
+   * Every item that became visible, in the feed's order, once per process: new events and
+   * changes to events (reaction counts, removals).
+   */
+  subscribe(listener: ItemsListener): () => void;
+  /** Called after a read that delivered something: caches drop what they hold. */
   onChange(listener: () => void): () => void;
-  /** Tells every replica that visible events changed in place (hidden, erased). */
+  /** Tells every replica that the feed changed (after a hide or an erasure committed). */
   announceChange(): Promise<void>;
   close(): Promise<void>;
 }
@@ -60,7 +64,7 @@ export interface LiveFeedOptions {
 export class PgLiveFeed implements LiveFeed {
   private readonly options: Required<Omit<LiveFeedOptions, 'logger' | 'pool'>> &
     Pick<LiveFeedOptions, 'logger' | 'pool'>;
-  private readonly listeners = new Set<EventsListener>();
+  private readonly listeners = new Set<ItemsListener>();
   private readonly changeListeners = new Set<() => void>();
   private position: Position = feedStart;
   private horizonHeld = false;
@@ -114,7 +118,7 @@ export class PgLiveFeed implements LiveFeed {
     return this.started;
   }
 
-  subscribe(listener: EventsListener): () => void {
+  subscribe(listener: ItemsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -210,21 +214,25 @@ export class PgLiveFeed implements LiveFeed {
       do {
         this.drainAgain = false;
         const visibility = await readVisibility(this.options.pool);
+        let delivered = 0;
         for (;;) {
-          const events = await listEventsAfter(this.options.pool, {
+          const items = await listFeedAfter(this.options.pool, {
             after: this.position,
             limit: this.options.batchSize,
             horizon: visibility.horizon,
           });
-          if (events.length > 0) {
-            const last = events.at(-1)!;
+          if (items.length > 0) {
+            const last = itemPosition(items.at(-1)!);
             this.position = { xid: last.xid, seq: last.seq };
-            this.fanOut(events);
+            delivered += items.length;
+            this.fanOut(items);
           }
-          if (events.length < this.options.batchSize) break;
+          if (items.length < this.options.batchSize) break;
         }
         this.horizonHeld = visibility.held;
-        for (const listener of this.changeListeners) listener();
+        // Only what changed the feed empties caches: the second's look and the held retries
+        // that find nothing leave them be.
+        if (delivered > 0) for (const listener of this.changeListeners) listener();
       } while (this.drainAgain && !this.closing.signal.aborted);
     } catch (error) {
       // The pool is down: read again later; the events stay in the table.
@@ -246,10 +254,10 @@ export class PgLiveFeed implements LiveFeed {
     }
   }
 
-  private fanOut(events: readonly StoredEvent[]): void {
+  private fanOut(items: readonly FeedItem[]): void {
     for (const listener of this.listeners) {
       try {
-        listener(events);
+        listener(items);
       } catch (error) {
         this.options.logger.error({ err: error }, 'live feed subscriber failed');
       }

@@ -55,7 +55,7 @@ describe('API documents', () => {
     expect(response.body).toContain('swagger');
   });
 
-  it('serves an AsyncAPI document that the official parser validates, one message per type', async () => {
+  it('serves an AsyncAPI document that the official parser validates: one message per type, and the stream frames', async () => {
     const response = await app.inject('/asyncapi.json');
     expect(response.statusCode).toBe(200);
     const document = response.json();
@@ -65,8 +65,14 @@ describe('API documents', () => {
     expect(document.channels.feedExchange.address).toBe('feed');
     expect(document.channels.feedQueue.address).toBe('feed.events');
     expect(Object.keys(document.components.messages).sort()).toEqual(
-      [...Object.keys(catalogue), 'generic'].sort(),
+      [...Object.keys(catalogue), 'generic', 'message', 'reactions', 'removed'].sort(),
     );
+    expect(document.channels.eventStream.address).toBe('/events/stream');
+    expect(Object.keys(document.channels.eventStream.messages).sort()).toEqual([
+      'message',
+      'reactions',
+      'removed',
+    ]);
     expect(
       document.components.messages['employee.registered'].payload.properties.data.required,
     ).toEqual(expect.arrayContaining(['employeeId', 'name', 'team', 'position']));

@@ -1,11 +1,5 @@
-import { isReactionType, type FeedEvent } from '@feed/contracts';
-import {
-  applyReactions,
-  insertEvents,
-  recountReactions,
-  withTransaction,
-  type Pool,
-} from '@feed/store';
+import type { FeedEvent } from '@feed/contracts';
+import { storeEvents, type Pool } from '@feed/store';
 import type { LiveFeed } from '../src/liveFeed.js';
 
 let counter = 0;
@@ -48,17 +42,9 @@ export function reaction(
   };
 }
 
-/** Stores events as the worker does: insert, then reactions, in one transaction. */
+/** Stores events as the worker does: through the store's `storeEvents`, reactions and all. */
 export async function store(pool: Pool, events: readonly FeedEvent[]) {
-  return withTransaction(pool, async (client) => {
-    const inserted = await insertEvents(client, events);
-    await applyReactions(
-      client,
-      events.filter((event) => isReactionType(event.type)),
-    );
-    await recountReactions(client, inserted);
-    return inserted;
-  });
+  return (await storeEvents(pool, events)).inserted;
 }
 
 /**

@@ -31,5 +31,17 @@ export { listEvents, type ListEventsOptions } from './sql/listEvents.js';
 export { listPageJson, type PageJson } from './sql/listPageJson.js';
 export { listEventsAfter, type ListEventsAfterOptions } from './sql/listEventsAfter.js';
 export { getEvent } from './sql/getEvent.js';
+export {
+  listChangesAfter,
+  type StoredChange,
+  type ListChangesAfterOptions,
+} from './sql/listChangesAfter.js';
+export {
+  listFeedAfter,
+  itemPosition,
+  type FeedItem,
+  type ListFeedAfterOptions,
+} from './sql/listFeedAfter.js';
+export { personHash } from './personHash.js';
 export { hideEvent } from './sql/hideEvent.js';
 export { erasePerson, type EraseResult } from './sql/erasePerson.js';

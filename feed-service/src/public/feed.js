@@ -164,13 +164,8 @@
     }
   }
 
-  async function refreshReactions(target) {
-    const entry = shown.get(key(target.source, target.id));
-    if (!entry) return;
-    const params = new URLSearchParams({ source: target.source });
-    const response = await fetch(`/events/${encodeURIComponent(target.id)}?${params}`);
-    if (response.ok) renderReactions(entry.reactions, (await response.json()).reactions);
-  }
+  /** True after the stream was lost once: the next open is a resume, not a first connect. */
+  let resuming = false;
 
   function live() {
     const url = newestCursor
@@ -178,10 +173,12 @@
       : '/events/stream';
     const source = new EventSource(url);
     source.onopen = () => {
-      status.textContent = 'Live';
+      // What was missed meanwhile arrives first (Last-Event-ID), then the live tail.
+      status.textContent = resuming ? 'Live (resumed)' : 'Live';
     };
     source.onerror = () => {
       // EventSource reconnects by itself and resumes with Last-Event-ID.
+      resuming = true;
       status.textContent = 'Reconnecting…';
     };
     source.onmessage = (message) => {
@@ -191,14 +188,28 @@
       item.classList.add('new');
       list.prepend(item);
       empty.hidden = true;
-      if ((event.type === 'reaction.added' || event.type === 'reaction.removed') && event.data)
-        void refreshReactions(event.data.target || {});
     };
+    // An event's counters changed: update them where it is shown.
+    source.addEventListener('reactions', (message) => {
+      const change = JSON.parse(message.data);
+      const entry = shown.get(key(change.source, change.id));
+      if (entry) renderReactions(entry.reactions, change.reactions);
+    });
+    // An event left the feed (hidden, or its person erased): take it off the page.
+    source.addEventListener('removed', (message) => {
+      const change = JSON.parse(message.data);
+      const entry = shown.get(key(change.source, change.id));
+      if (!entry) return;
+      entry.item.remove();
+      shown.delete(key(change.source, change.id));
+      empty.hidden = shown.size > 0;
+    });
     source.addEventListener('close', (message) => {
       // The service ended the stream (restart, or we fell behind): resume from the last event.
       source.close();
       const reason = JSON.parse(message.data).error;
       status.textContent = `Reconnecting (${reason.code})…`;
+      resuming = true;
       newestCursor = message.lastEventId || newestCursor;
       setTimeout(live, 2000);
     });

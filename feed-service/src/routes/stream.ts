@@ -3,18 +3,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
   comparePositions,
-  listEventsAfter,
+  itemPosition,
+  listFeedAfter,
+  type FeedItem,
   type Position,
   type Queryable,
-  type StoredEvent,
 } from '@feed/store';
 import { ApiErrorCode } from '../apiErrors.js';
-import { cursorPosition, matchesFilter, toEventFilter } from '../eventQuery.js';
+import { cursorPosition, itemMatchesFilter, toEventFilter } from '../eventQuery.js';
 import type { LiveFeed } from '../liveFeed.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
 import { StreamHeaders, StreamQuery, errorResponses } from '../schemas.js';
-import { closeFrame, eventFrame, retryFrame } from '../sseFrame.js';
+import { closeFrame, itemFrame, retryFrame } from '../sseFrame.js';
 import { StreamSession } from '../streamSession.js';
 
 export interface StreamRoutesOptions {
@@ -41,13 +42,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
 ) => {
   const { pool, liveFeed, guards, metrics } = options;
   const sessions = new Set<StreamSession>();
-  // Frames are built once per event for all clients.
-  const frames = new WeakMap<StoredEvent, string>();
-  const frameOf = (event: StoredEvent) => {
-    let frame = frames.get(event);
+  // Frames are built once per item for all clients.
+  const frames = new WeakMap<FeedItem, string>();
+  const frameOf = (item: FeedItem) => {
+    let frame = frames.get(item);
     if (frame === undefined) {
-      frame = eventFrame(event);
-      frames.set(event, frame);
+      frame = itemFrame(item);
+      frames.set(item, frame);
     }
     return frame;
   };
@@ -69,7 +70,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       schema: {
         summary: 'Live stream of new events (Server-Sent Events)',
         description:
-          "Each event is one SSE message whose `id` is the event's cursor and whose `data` is the list item JSON. Reconnect with `Last-Event-ID` (EventSource does it for you) to get exactly what you missed, then the live tail. Comment lines every few seconds keep proxies from closing an idle stream. A client that falls too far behind gets an `event: close` with code `FEED_API_STREAM_SLOW_CLIENT` and is disconnected.",
+          "Each new event is one SSE message whose `id` is the event's cursor and whose `data` is the list item JSON. A change to an event is a named SSE event in the same order: `event: reactions` with `{id, source, reactions}` (its counters now) or `event: removed` with `{id, source}` (hidden or erased: drop it); filters apply to changes as to events. Reconnect with `Last-Event-ID` (EventSource does it for you) to get exactly what you missed, events and changes, then the live tail. Comment lines every few seconds keep proxies from closing an idle stream. A client that falls too far behind gets an `event: close` with code `FEED_API_STREAM_SLOW_CLIENT` and is disconnected.",
         tags: ['feed'],
         querystring: StreamQuery,
         headers: StreamHeaders,
@@ -130,18 +131,23 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       let live = from === undefined;
       // Set by the live subscription while catching up: read the database once more.
       const announced = { during: false };
-      const send = (event: StoredEvent) => {
-        position = { xid: event.xid, seq: event.seq };
+      const send = (item: FeedItem) => {
+        const at = itemPosition(item);
+        position = { xid: at.xid, seq: at.seq };
         metrics.streamEvents.inc();
-        return session.write(frameOf(event));
+        return session.write(frameOf(item));
       };
-      unsubscribe = liveFeed.subscribe((events) => {
+      unsubscribe = liveFeed.subscribe((items) => {
         if (!live) {
           announced.during = true;
           return;
         }
-        for (const event of events)
-          if (comparePositions(event, position) > 0 && matchesFilter(filter, event) && !send(event))
+        for (const item of items)
+          if (
+            comparePositions(itemPosition(item), position) > 0 &&
+            itemMatchesFilter(filter, item) &&
+            !send(item)
+          )
             return;
       });
 
@@ -150,14 +156,14 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         // announced meanwhile; then the live tail continues exactly from `position`.
         while (!live && !session.closed) {
           announced.during = false;
-          const events = await listEventsAfter(pool, {
+          const items = await listFeedAfter(pool, {
             ...filter,
             after: position,
             limit: catchUpBatch,
           });
-          for (const event of events) if (!send(event)) break;
+          for (const item of items) if (!send(item)) break;
           await session.drained();
-          if (events.length < catchUpBatch && !announced.during) live = true;
+          if (items.length < catchUpBatch && !announced.during) live = true;
         }
       } catch (error) {
         request.log.warn({ err: error }, 'stream catch-up failed');

@@ -2,6 +2,7 @@ import type { Migration } from '@feed/contracts';
 import { sql as events } from './001_events.js';
 import { sql as namesExtensions } from './002_names_extensions.js';
 import { sql as concurrentWrites } from './003_concurrent_writes.js';
+import { sql as changes } from './004_changes.js';
 
 export type { Migration };
 
@@ -10,4 +11,5 @@ export const migrations: readonly Migration[] = [
   { name: '001_events', sql: events },
   { name: '002_names_extensions', sql: namesExtensions },
   { name: '003_concurrent_writes', sql: concurrentWrites },
+  { name: '004_changes', sql: changes },
 ];
