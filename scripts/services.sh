@@ -26,7 +26,10 @@ esac
 say() { printf 'services: %s\n' "$*" >&2; }
 fail() { say "$*" && exit 1; }
 # Every command that changes the machine goes through `run`: a dry run prints it instead.
-run() { if $dry_run; then say "would run: $*"; else "$@"; fi; }
+run() {
+  local shown="$*"
+  if $dry_run; then say "would run: ${shown#detached }"; else "$@"; fi
+}
 # What is being done, in words; a dry run marks it as not done.
 step() { if $dry_run; then say "[dry run] $*"; else say "$*"; fi; }
 
@@ -54,6 +57,18 @@ pg_host=${target[5]} pg_port=${target[6]} pg_user=${target[7]} pg_password=${tar
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 is_local() { case $1 in 127.* | localhost | ::1) return 0 ;; *) return 1 ;; esac; }
 systemd() { [ -d /run/systemd/system ]; }
+# Runs a command that leaves a daemon behind with none of our descriptors above 2: a server
+# that inherited a caller's pipe would keep it open for good, and one that inherited an flock
+# descriptor (flock -x lock npm start) would hold that lock as long as it runs.
+detached() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      ((fd > 2)) && eval "exec $fd>&-"
+    done
+    exec "$@"
+  )
+}
 
 # Root, or passwordless sudo, is what starting or configuring a Debian server takes. Asked only
 # when a server is down.
@@ -113,7 +128,7 @@ start_postgres() { # fresh: true when this run installed it
     if $dry_run && $fresh; then
       configure_postgres_files '<version>' main
       step "starting the cluster Debian creates"
-      run "${as_root[@]}" pg_ctlcluster '<version>' main start
+      run detached "${as_root[@]}" pg_ctlcluster '<version>' main start
       configure_postgres_role
       return 0
     fi
@@ -134,7 +149,7 @@ start_postgres() { # fresh: true when this run installed it
     $can_root || fail "PostgreSQL $version/$name is stopped, and starting it needs root:" \
       "sudo pg_ctlcluster $version $name start"
     step "starting PostgreSQL $version/$name (pg_ctlcluster $version $name start)"
-    run "${as_root[@]}" pg_ctlcluster "$version" "$name" start ||
+    run detached "${as_root[@]}" pg_ctlcluster "$version" "$name" start ||
       fail "pg_ctlcluster $version $name start failed; its log: /var/log/postgresql/postgresql-$version-$name.log"
   fi
   if $dry_run; then
@@ -206,7 +221,7 @@ start_rabbitmq() { # fresh: true when this run installed it
       run "${as_root[@]}" systemctl start rabbitmq-server || fail "systemctl start rabbitmq-server failed"
     else
       step "starting RabbitMQ (rabbitmq-server -detached)"
-      run "${as_root[@]}" rabbitmq-server -detached || fail "rabbitmq-server -detached failed"
+      run detached "${as_root[@]}" rabbitmq-server -detached || fail "rabbitmq-server -detached failed"
     fi
   fi
   if $dry_run; then
