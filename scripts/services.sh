@@ -167,7 +167,8 @@ rabbitmqctl_() { "${as_root[@]}" rabbitmqctl "$@"; }
 
 # `rabbitmq-server -detached` returns before the node has registered with epmd, so a single
 # await_startup right after it fails ("node 'rabbit' not running at all"). Asking again until
-# it answers, for up to 90 s (a cold first boot on two cores takes about 20), is reliable.
+# it answers is reliable. 90 s: a start takes about 5 s on two cores; the bound leaves room
+# for a first boot on a busy machine, and past it something is wrong.
 await_rabbitmq() {
   local deadline=$((SECONDS + 90)) answer
   until answer=$(rabbitmqctl_ -q await_startup --timeout 5 2>&1); do
