@@ -1,3 +1,4 @@
+import { FeedError, FeedErrorCode } from '@feed/contracts';
 import { createLogger } from '@feed/logger';
 import { createFeedPublisher } from '@feed/publisher';
 import { createPool } from '@feed/store';
@@ -35,7 +36,16 @@ async function main(): Promise<void> {
           logger: logger.child({ component: 'publisher' }),
         });
   const app = await buildApp({ config, pool, logger, liveFeed, publisher });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new FeedError(
+      FeedErrorCode.Config,
+      `PORT ${config.port} is already in use on ${config.host}: stop what listens there, or set PORT to a free port`,
+      { cause: error },
+    );
+  }
 
   let closing = false;
   const shutdown = (signal: string) => {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { FeedError, FeedErrorCode } from '@feed/contracts';
 
 export interface HealthServerOptions {
   host: string;
@@ -52,9 +53,20 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   // Probes must not keep the process alive at shutdown.
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (error: NodeJS.ErrnoException) =>
+      reject(
+        // The one port of the worker's own: a taken one stops the start with a line to act on.
+        error.code === 'EADDRINUSE'
+          ? new FeedError(
+              FeedErrorCode.Config,
+              `WORKER_HTTP_PORT ${options.port} is already in use on ${options.host}: stop what listens there, or set WORKER_HTTP_PORT to a free port`,
+              { cause: error },
+            )
+          : error,
+      );
+    server.once('error', failed);
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

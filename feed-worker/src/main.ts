@@ -1,3 +1,4 @@
+import { FeedError } from '@feed/contracts';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker.js';
@@ -12,7 +13,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
-  const worker = await startWorker(config, { logger });
+  let worker;
+  try {
+    worker = await startWorker(config, { logger });
+  } catch (error) {
+    // A start that cannot work as configured (WORKER_HTTP_PORT taken): its one line, exit 1.
+    if (!(error instanceof FeedError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 
   let exiting = false;
   const shutdown = (signal: string, exitCode: number) => {
