@@ -1,13 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
-import type { Pool } from '@feed/store';
+import { createPool, type Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
 import { HeadCache } from './headCache.js';
 import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
+import { ReadRouter } from './readRouter.js';
 import { createGuards } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
@@ -84,16 +85,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
   const metrics = new ServiceMetrics();
   const guards = createGuards(config);
+  // DATABASE_READ_URL: pages, items and stream catch-up read there once it caught up.
+  const readPool =
+    config.databaseReadUrl === undefined
+      ? undefined
+      : createPool({
+          connectionString: config.databaseReadUrl,
+          max: config.dbPoolMax,
+          applicationName: 'feed-service-read',
+          onError: (error) => app.log.warn({ err: error }, 'idle read replica connection failed'),
+        });
+  const readRouter = new ReadRouter({ primary: pool, replica: readPool, liveFeed, metrics });
 
   await app.register(errorsPlugin);
   await app.register(securityPlugin, config);
   await app.register(metricsPlugin, { metrics });
   await app.register(docsPlugin);
-  await app.register(healthRoutes, { pool, liveFeed, metrics });
+  await app.register(healthRoutes, { pool, liveFeed, metrics, readRouter });
   await app.register(pageRoutes);
-  await app.register(eventsRoutes, { pool, headCache, pageCache, guards, metrics });
+  await app.register(eventsRoutes, { readRouter, headCache, pageCache, guards, metrics });
   await app.register(streamRoutes, {
-    pool,
+    readRouter,
     liveFeed,
     guards,
     metrics,
@@ -113,6 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     headCache?.close();
     pageCache?.close();
     if (ownLiveFeed) await liveFeed.close();
+    await readPool?.end();
   });
   return app;
 }

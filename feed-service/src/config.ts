@@ -13,6 +13,11 @@ export interface ServiceConfig {
   /** 0: any free port (the bound one is logged). */
   port: number;
   databaseUrl: string;
+  /**
+   * A streaming standby of the feed database for reads (DATABASE_READ_URL), or undefined: every
+   * read goes to DATABASE_URL. See ReadRouter.
+   */
+  databaseReadUrl: string | undefined;
   /** Broker nodes for POST /events, tried in turn (AMQP_URL, comma-separated). */
   amqpUrls: string[];
   queueType: QueueType;
@@ -64,6 +69,7 @@ const variables = {
   SERVICE_STREAM_MAX_BUFFERED_BYTES: envInteger(1024, 1024 * 1024 * 1024, 1024 * 1024),
   SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
   SERVICE_MEMORY_CACHE: envBoolean(true),
+  DATABASE_READ_URL: optionalText,
 };
 
 /** "a, b,,c" → ["a", "b", "c"]. */
@@ -103,6 +109,9 @@ export function loadConfig(env: Env): ServiceConfig {
         `SERVICE_CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path)`,
       );
   }
+  const readUrl = values.DATABASE_READ_URL;
+  if (readUrl !== '' && !/^postgres(ql)?:\/\//.test(readUrl))
+    throw invalidConfig('DATABASE_READ_URL must be a postgres:// URL (or unset)');
   const adminTokens = secrets('SERVICE_ADMIN_TOKEN', values.SERVICE_ADMIN_TOKEN);
   if (adminTokens.length > 1) throw invalidConfig('SERVICE_ADMIN_TOKEN must be one token');
 
@@ -110,6 +119,7 @@ export function loadConfig(env: Env): ServiceConfig {
     host: values.HOST,
     port: values.PORT,
     databaseUrl: values.DATABASE_URL,
+    databaseReadUrl: readUrl === '' ? undefined : readUrl,
     amqpUrls: values.AMQP_URL,
     queueType: values.FEED_QUEUE_TYPE,
     logLevel: values.LOG_LEVEL,

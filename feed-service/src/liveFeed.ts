@@ -12,6 +12,7 @@ import {
   type Position,
   type FeedItem,
   type Queryable,
+  type Visibility,
 } from '@feed/store';
 
 export type ItemsListener = (items: readonly FeedItem[]) => void;
@@ -29,6 +30,11 @@ export interface LiveFeed {
   subscribe(listener: ItemsListener): () => void;
   /** Called after a read that delivered something: caches drop what they hold. */
   onChange(listener: () => void): () => void;
+  /**
+   * The horizon and the primary's WAL position of the last read, while listening: a standby
+   * replayed that far may serve reads below that horizon (see ReadRouter).
+   */
+  readonly visibility: Visibility | undefined;
   /** Tells every replica that the feed changed (after a hide or an erasure committed). */
   announceChange(): Promise<void>;
   close(): Promise<void>;
@@ -67,6 +73,7 @@ export class PgLiveFeed implements LiveFeed {
   private readonly listeners = new Set<ItemsListener>();
   private readonly changeListeners = new Set<() => void>();
   private position: Position = feedStart;
+  private lastVisibility: Visibility | undefined;
   private horizonHeld = false;
   private ready = false;
   /** Listened at least once: the head was read, and later listens catch up from `position`. */
@@ -97,6 +104,10 @@ export class PgLiveFeed implements LiveFeed {
 
   get lastPosition(): Position {
     return this.position;
+  }
+
+  get visibility(): Visibility | undefined {
+    return this.ready ? this.lastVisibility : undefined;
   }
 
   /** Resolves once listening for the first time (or when closed first). */
@@ -230,6 +241,9 @@ export class PgLiveFeed implements LiveFeed {
           if (items.length < this.options.batchSize) break;
         }
         this.horizonHeld = visibility.held;
+        // What was delivered is below this horizon: a read below it shows no more than the
+        // streams have, and no less once caught up to this WAL position.
+        this.lastVisibility = visibility;
         // Only what changed the feed empties caches: the second's look and the held retries
         // that find nothing leave them be.
         if (delivered > 0) for (const listener of this.changeListeners) listener();

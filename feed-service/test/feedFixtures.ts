@@ -54,6 +54,7 @@ export async function store(pool: Pool, events: readonly FeedEvent[]) {
 export const idleFeed: LiveFeed = {
   listening: true,
   lastPosition: { xid: '0', seq: '0' },
+  visibility: undefined,
   subscribe: () => () => {},
   onChange: () => () => {},
   announceChange: async () => {},

@@ -8,6 +8,7 @@ function fakeFeed() {
   const feed = {
     listening: true,
     lastPosition: { xid: '0', seq: '0' },
+    visibility: undefined,
     subscribe: () => () => {},
     onChange: (listener: () => void) => {
       changes.add(listener);

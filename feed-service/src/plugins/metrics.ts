@@ -52,6 +52,18 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly replicaReads = new Counter({
+    name: 'feed_read_replica_reads_total',
+    help: 'Reads served by the read replica (DATABASE_READ_URL).',
+    registers: [this.registry],
+  });
+
+  readonly replicaFallbacks = new Counter({
+    name: 'feed_read_replica_fallbacks_total',
+    help: 'Reads sent to the primary although a read replica is configured: it had not replayed far enough, or did not answer.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

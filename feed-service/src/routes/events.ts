@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { encodeCursor, getEvent, listPageJson, type Queryable } from '@feed/store';
+import { encodeCursor, getEvent, listPageJson } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import {
@@ -15,6 +15,7 @@ import type { HeadCache } from '../headCache.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
+import type { ReadRouter } from '../readRouter.js';
 import {
   EventIdParams,
   EventItem,
@@ -25,7 +26,8 @@ import {
 } from '../schemas.js';
 
 export interface EventsRoutesOptions {
-  pool: Queryable;
+  /** Where each read goes: the primary, or a read replica that caught up. */
+  readRouter: ReadRouter;
   headCache: HeadCache | undefined;
   pageCache: PageCache | undefined;
   guards: Guards;
@@ -42,7 +44,7 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, value: Serialize
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { pool, headCache, pageCache, guards, metrics },
+  { readRouter, headCache, pageCache, guards, metrics },
 ) => {
   app.get(
     '/events',
@@ -65,7 +67,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       if (page !== undefined) metrics.headHits.inc();
       else {
         const read = async (): Promise<FeedPage> => {
-          const { items, next } = await listPageJson(pool, { ...filter, before, limit });
+          const { client, horizon } = await readRouter.reader();
+          const { items, next } = await listPageJson(client, { ...filter, before, limit, horizon });
           const nextCursor = next === null ? null : encodeCursor(next);
           const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
           return { body, etag: etagOf(body), nextCursor };
@@ -104,7 +107,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     async (request, reply) => {
       const { id } = request.params;
       const { source } = request.query;
-      const found = await getEvent(pool, { id, source });
+      const { client, horizon } = await readRouter.reader();
+      const found = await getEvent(client, { id, source, horizon });
       if (found.length === 0)
         throw new ApiError(404, ApiErrorCode.NotFound, 'no such event', { param: 'id' });
       if (found.length > 1)

@@ -2,11 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { oldestFeedWriter, type Queryable } from '@feed/store';
 import type { LiveFeed } from '../liveFeed.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
+import type { ReadRouter } from '../readRouter.js';
 
 export interface HealthRoutesOptions {
   pool: Queryable;
   liveFeed: LiveFeed;
   metrics: ServiceMetrics;
+  readRouter: ReadRouter;
   /**
    * A transaction writing the feed for longer than this holds back what every reader sees:
    * not ready, naming it. Seconds; default 5.
@@ -22,7 +24,7 @@ export interface HealthRoutesOptions {
  */
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (
   app,
-  { pool, liveFeed, metrics, visibilityStallS = 5 },
+  { pool, liveFeed, metrics, readRouter, visibilityStallS = 5 },
 ) => {
   const routeConfig = { schema: { hide: true }, config: { rateLimit: false } };
   app.get('/healthz', routeConfig, async () => ({ status: 'ok' }));
@@ -46,6 +48,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (
       database,
       liveFeed: liveFeed.listening,
       ...(visibility === undefined ? {} : { visibility }),
+      // Informational: a lagging replica is passed over, reads go to the primary.
+      ...(readRouter.status() === undefined ? {} : { readReplica: readRouter.status() }),
     });
   });
 };

@@ -7,19 +7,20 @@ import {
   listFeedAfter,
   type FeedItem,
   type Position,
-  type Queryable,
 } from '@feed/store';
 import { ApiErrorCode } from '../apiErrors.js';
 import { cursorPosition, itemMatchesFilter, toEventFilter } from '../eventQuery.js';
 import type { LiveFeed } from '../liveFeed.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
+import type { ReadRouter } from '../readRouter.js';
 import { StreamHeaders, StreamQuery, errorResponses } from '../schemas.js';
 import { closeFrame, itemFrame, retryFrame } from '../sseFrame.js';
 import { StreamSession } from '../streamSession.js';
 
 export interface StreamRoutesOptions {
-  pool: Queryable;
+  /** Where catch-up reads go: the primary, or a read replica that caught up. */
+  readRouter: ReadRouter;
   liveFeed: LiveFeed;
   guards: Guards;
   metrics: ServiceMetrics;
@@ -40,7 +41,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
   app,
   options,
 ) => {
-  const { pool, liveFeed, guards, metrics } = options;
+  const { readRouter, liveFeed, guards, metrics } = options;
   const sessions = new Set<StreamSession>();
   // Frames are built once per item for all clients.
   const frames = new WeakMap<FeedItem, string>();
@@ -156,10 +157,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         // announced meanwhile; then the live tail continues exactly from `position`.
         while (!live && !session.closed) {
           announced.during = false;
-          const items = await listFeedAfter(pool, {
+          const { client, horizon } = await readRouter.reader();
+          const items = await listFeedAfter(client, {
             ...filter,
             after: position,
             limit: catchUpBatch,
+            horizon,
           });
           for (const item of items) if (!send(item)) break;
           await session.drained();

@@ -1,5 +1,11 @@
 import type { Queryable } from '../pool.js';
-import { eventColumns, toStoredEvent, type EventRow, type StoredEvent } from '../eventRow.js';
+import {
+  eventColumns,
+  toStoredEvent,
+  visibleClause,
+  type EventRow,
+  type StoredEvent,
+} from '../eventRow.js';
 
 /**
  * The visible events with this id; `source` narrows it to the one event it names. Without a
@@ -7,14 +13,16 @@ import { eventColumns, toStoredEvent, type EventRow, type StoredEvent } from '..
  */
 export async function getEvent(
   client: Queryable,
-  key: { id: string; source?: string | undefined },
+  key: { id: string; source?: string | undefined; horizon?: string | undefined },
 ): Promise<StoredEvent[]> {
+  const params: unknown[] = [key.id, key.source ?? null];
+  const visible = visibleClause(key.horizon, params);
   const { rows } = await client.query<EventRow>(
     `select ${eventColumns} from feed_events
       where event_id = $1 and ($2::text is null or source = $2) and hidden_at is null
-        and xid < feed_visible_horizon()
+        and ${visible}
       order by xid desc, seq desc limit 10`,
-    [key.id, key.source ?? null],
+    params,
   );
   return rows.map(toStoredEvent);
 }

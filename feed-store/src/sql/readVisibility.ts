@@ -9,11 +9,18 @@ export interface Visibility {
   horizon: string;
   /** A transaction still writing the feed holds it back: look again soon. */
   held: boolean;
+  /**
+   * The primary's WAL position when the horizon was read: a standby that has replayed this far
+   * holds every event below the horizon, and may serve reads below it.
+   */
+  lsn: string;
 }
 
+/** On the primary only (a standby has neither the feed's writers' locks nor a WAL position). */
 export async function readVisibility(client: Queryable): Promise<Visibility> {
   const { rows } = await client.query<Visibility>(
-    `select h::text as horizon, h < pg_snapshot_xmax(pg_current_snapshot()) as held
+    `select h::text as horizon, h < pg_snapshot_xmax(pg_current_snapshot()) as held,
+            pg_current_wal_lsn()::text as lsn
        from feed_visible_horizon() as h`,
   );
   return rows[0]!;
