@@ -147,14 +147,16 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
     ).toEqual([]);
     expect(await consumerCount(vhost.name)).toBe(1);
     await waitFor('still two connections and two channels on the broker', () => brokerHolds(2, 2));
-    // The 100 closed connections are collectable: nothing holds a session once it ended.
+    // The 100 ended connections are collectable: the current one stays, and at most the last
+    // one ended (a loop may hold its close error until the next, and an error's stack holds
+    // what threw it). A reconnect that kept something of each session would leave a hundred.
     expect(openedConnections.filter((c) => consumer.test(c.name))).toHaveLength(101);
     let end = await collected();
     await waitFor('the ended sessions collected', async () => {
       end = await collected();
-      return end.alive <= start.alive;
+      return end.alive <= start.alive + 1;
     }).catch(() => {});
-    expect(end.alive, 'worker connections still in memory').toBeLessThanOrEqual(start.alive);
+    expect(end.alive, 'worker connections still in memory').toBeLessThanOrEqual(start.alive + 1);
     // What a session holds (buffers, parsers, closures) would add up to several MB over 100.
     expect(end.heap - start.heap).toBeLessThan(5 * 1024 * 1024);
     const metrics = await (await fetch(`http://127.0.0.1:${w.httpPort}/metrics`)).text();
