@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
   adminUrl,
@@ -15,6 +14,7 @@ import { startFeedReaders, type FeedReaders } from './feedReaders.js';
 import {
   createTestPublisher,
   faultsWhileStoring,
+  holdFeedTable,
   memoryLogger,
   publishStream,
   query,
@@ -79,21 +79,6 @@ const counter = async (port: number, name: string) => {
   return match === null ? 0 : Number(match[1]);
 };
 
-/** Holds the insert lock in a transaction of the test's own: the worker's commit waits on it. */
-async function holdInsertLock(): Promise<{ release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  await client.query('begin');
-  // SHARE conflicts with the ROW EXCLUSIVE every feed writer takes first.
-  await client.query('lock table feed_events in share mode');
-  return {
-    async release() {
-      await client.query('commit');
-      await client.end();
-    },
-  };
-}
-
 it('stores every event exactly once while its database connections are killed mid-stream', async () => {
   const { worker: w } = await start();
   const source = 'db-kills';
@@ -119,7 +104,7 @@ it('stores every event exactly once while its database connections are killed mi
 
 it('P11: a commit held past the heartbeat keeps the connection: nothing lost, nothing twice', async () => {
   const { worker: w } = await start({ WORKER_HEARTBEAT_S: '1' });
-  const lock = await holdInsertLock();
+  const lock = await holdFeedTable(db.url);
   const sessions = w.stats().sessions;
   const seen = await readers.watch('slow-db');
   const ids = await publishStream(publisher, 'slow-db', 200);
@@ -138,7 +123,7 @@ it('P11: a commit held past the heartbeat keeps the connection: nothing lost, no
 
 it('P5: a batch whose connection is cut mid-commit is not acked on the new channel; the redelivery is absorbed', async () => {
   const { worker: w, lines } = await start();
-  const lock = await holdInsertLock();
+  const lock = await holdFeedTable(db.url);
   const seen = await readers.watch('mid-commit');
   const ids = await publishStream(publisher, 'mid-commit', 30);
   await waitFor('a batch waiting on the lock', () => w.stats().busy);

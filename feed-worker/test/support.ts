@@ -256,3 +256,21 @@ export function faultsWhileStoring<T>(
     },
   };
 }
+
+/**
+ * Holds a SHARE lock on feed_events in a transaction of the test's own: it conflicts with the
+ * ROW EXCLUSIVE every writer takes first, so the worker's batch waits on it until
+ * `release()`, while reads (the API) go on.
+ */
+export async function holdFeedTable(databaseUrl: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('begin');
+  await client.query('lock table feed_events in share mode');
+  return {
+    async release() {
+      await client.query('commit');
+      await client.end();
+    },
+  };
+}
