@@ -20,7 +20,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['**/test/**/*.test.ts'],
+          // The e2e harness's own pure logic (the verdict, the summary) is unit tested too.
+          include: ['**/test/**/*.test.ts', 'e2e/harness/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.int.test.ts', '**/*.serial.test.ts'],
         },
       },
@@ -28,7 +29,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration',
-          include: ['**/test/**/*.int.test.ts', 'e2e/**/*.test.ts'],
+          include: ['**/test/**/*.int.test.ts', 'e2e/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.serial.test.ts'],
           globalSetup: ['test-support/globalSetup.ts'],
           testTimeout: 60_000,

@@ -30,7 +30,7 @@ describe('RabbitMQ itself stopped and started during load', () => {
           }
         });
         await load.run('restart', 1500);
-        expect(await outage.done()).toBe(1);
+        expect(await outage.done()).toHaveLength(1);
         const { verdict } = await settle(stack, service.url, ledger, { timeout: 60_000 });
         summary.add(
           expectNothingLostNothingTwice(

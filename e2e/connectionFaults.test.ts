@@ -35,7 +35,11 @@ describe('broker connections fail during load', () => {
           registerEmployees(registrar.url, 300),
           load.run('cut', 1500),
         ]);
-        expect(await cuts.done()).toBe(6);
+        const cutPerRound = await cuts.done();
+        expect(
+          cutPerRound.map((n) => n > 0),
+          `connections cut by each of the six cuts: ${cutPerRound.join(', ')}`,
+        ).toEqual([true, true, true, true, true, true]);
         const committed = await committedEventIds(stack.outbox!.url);
         expect(acknowledged.filter((id) => !committed.includes(id))).toEqual([]);
         for (const id of committed) ledger.confirm(registrarSource, id);
@@ -78,7 +82,7 @@ describe('broker connections fail during load', () => {
           stack.amqpProxy.up();
         });
         await load.run('down', 1500);
-        expect(await outage.done()).toBe(1);
+        expect(await outage.done()).toHaveLength(1);
         const { verdict } = await settle(stack, service.url, ledger);
         summary.add(
           expectNothingLostNothingTwice(

@@ -34,7 +34,7 @@ describe('every process stopped in the middle of the load', () => {
           }
         });
         await load.run('restart', 1500);
-        expect(await faults.done()).toBe(2);
+        expect(await faults.done()).toHaveLength(2);
         const { verdict, events } = await settle(stack, service.url, ledger);
         await waitFor(
           'the stream client to receive every stored event after the restart',

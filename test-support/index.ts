@@ -4,3 +4,4 @@ export { waitFor, type WaitOptions } from './waitFor.js';
 export { adminUrl, databaseUrl, amqpUrl } from './urls.js';
 export { createTcpProxy, type TcpProxy } from './tcpProxy.js';
 export { startWorker, type WorkerProcess } from './workerProcess.js';
+export { alarmRaised, withBrokerEnv, withMemoryAlarm } from './brokerSettings.js';

@@ -7,14 +7,22 @@ export interface TcpProxy {
   freeze(): void;
   /** Forwards again, including what was held while frozen. */
   thaw(): void;
-  /** Destroys every open connection (a reset); new connections are still accepted. */
-  cut(): void;
+  /**
+   * Destroys every open connection (a reset); new connections are still accepted. Returns how
+   * many it cut, so a test can tell a fault from a cut that found nothing to cut.
+   */
+  cut(): number;
   /** Refuses new connections and cuts the open ones: the target is unreachable. */
   down(): void;
   /** Accepts connections again after `down()`. */
   up(): void;
   /** Connections open now. */
   connections(): number;
+  /**
+   * Bytes the proxy has read from either side and not forwarded (what a freeze holds back):
+   * a test waits for this to know a write reached the proxy and went no further.
+   */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -58,11 +66,13 @@ export async function createTcpProxy(
   const port = (server.address() as net.AddressInfo).port;
 
   const cut = () => {
+    const count = pairs.size;
     for (const { client, upstream } of pairs) {
       client.destroy();
       upstream.destroy();
     }
     pairs.clear();
+    return count;
   };
 
   return {
@@ -94,6 +104,14 @@ export async function createTcpProxy(
       refusing = false;
     },
     connections: () => pairs.size,
+    held() {
+      // A paused socket still reads into its buffer (up to its high-water mark): what sits
+      // there was received and not passed on.
+      let bytes = 0;
+      for (const { client, upstream } of pairs)
+        bytes += client.readableLength + upstream.readableLength;
+      return bytes;
+    },
     close() {
       refusing = true;
       cut();

@@ -14,6 +14,11 @@ export interface StreamClient {
   changes(): StreamChange[];
   /** How many times the client had to reconnect. */
   reconnects(): number;
+  /**
+   * Resolves once the service answered the first request: from then on the stream holds every
+   * event committed (a client without Last-Event-ID starts at the live tail).
+   */
+  opened: Promise<void>;
   /** The last `id:` seen, sent back as Last-Event-ID on reconnect. */
   lastEventId(): string | undefined;
   close(): Promise<void>;
@@ -35,6 +40,8 @@ export function connectStream(
   let reconnects = 0;
   let closed = false;
   const abort = new AbortController();
+  let markOpened!: () => void;
+  const opened = new Promise<void>((resolve) => (markOpened = resolve));
 
   const readOnce = async () => {
     const response = await fetch(url, {
@@ -47,6 +54,7 @@ export function connectStream(
     });
     if (!response.ok || response.body === null)
       throw new Error(`stream answered ${response.status}`);
+    markOpened();
     const decoder = new TextDecoder();
     let buffer = '';
     let data: string[] = [];
@@ -111,6 +119,7 @@ export function connectStream(
     received: () => keys,
     changes: () => changes,
     reconnects: () => reconnects,
+    opened,
     lastEventId: () => lastId,
     async close() {
       closed = true;

@@ -243,6 +243,17 @@ export class Parker {
     };
     connection.on('error', forget);
     connection.on('close', forget);
+    // Under a resource alarm the broker stops reading a connection that publishes: parks wait
+    // for their confirms until it lifts (consuming goes on, on its own connection).
+    connection.on('blocked', (reason: string) =>
+      this.#options.logger.warn(
+        { reason },
+        'broker blocked the parking connection (resource alarm)',
+      ),
+    );
+    connection.on('unblocked', () =>
+      this.#options.logger.info('broker unblocked the parking connection'),
+    );
     try {
       const channel = await connection.createConfirmChannel();
       channel.on('error', () => {});

@@ -58,7 +58,7 @@ it('holds no more than its byte budget lets it when handed a queue of the larges
   );
   await waitFor(
     'the events after the big ones',
-    async () => (await storedFor(db.url, 'after-big')).rows === 50,
+    async () => (await storedFor(db.url, 'after-big')) === 50,
     {
       timeout: 60_000,
     },

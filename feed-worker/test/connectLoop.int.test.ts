@@ -84,7 +84,7 @@ it('keeps stack and heap flat over thousands of failed attempts, then connects',
     const publisher = await createTestPublisher(vhost.url);
     try {
       await publishStream(publisher, 'after-outage', 10);
-      await waitFor('stored', async () => (await storedFor(db.url, 'after-outage')).rows === 10);
+      await waitFor('stored', async () => (await storedFor(db.url, 'after-outage')) === 10);
     } finally {
       await publisher.close();
     }

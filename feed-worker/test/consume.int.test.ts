@@ -198,7 +198,7 @@ describe('consume → store → ack', () => {
     });
     await publisher.channel.waitForConfirms();
 
-    await waitFor('the good ones', async () => (await countRows(db.url)).rows === before.rows + 3);
+    await waitFor('the good ones', async () => (await countRows(db.url)) === before + 3);
     const dead = await waitFor('three parked', async () => {
       const received = await worker.metrics.parked.get();
       const total = received.values.reduce((sum, v) => sum + v.value, 0);

@@ -89,7 +89,7 @@ it('a park the broker keeps refusing holds up only itself: later messages are ac
     await publisher.publishMany(after);
     await waitFor(
       'the later events stored',
-      async () => (await storedFor(db.url, 'holdup')).rows === 30,
+      async () => (await storedFor(db.url, 'holdup')) === 30,
     );
     // Acked on their own once they waited WORKER_ACK_WAIT_MS: only the stuck one is unacked.
     await waitFor('only the stuck message unacked', async () => {

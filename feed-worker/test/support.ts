@@ -7,6 +7,7 @@ import amqp, {
 } from 'amqplib';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
+import { rabbitmqctl, waitFor } from '../../test-support/index.js';
 import { loadConfig, type WorkerConfig } from '../src/config.js';
 
 /** A worker configuration for tests: fast reconnects, any free HTTP port, quiet logs. */
@@ -149,19 +150,16 @@ export async function createTestPublisher(amqpUrl: string): Promise<TestPublishe
   };
 }
 
-/** Rows of feed_events, and how many distinct (source, id) among them. */
-export async function countRows(databaseUrl: string): Promise<{ rows: number; distinct: number }> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ rows: number; distinct: number }>(
-      `select count(*)::int as rows, count(distinct (source, event_id))::int as distinct
-         from feed_events`,
-    );
-    return rows[0]!;
-  } finally {
-    await client.end();
-  }
+/**
+ * Rows of feed_events: how far the worker got. (Whether each event is there once is for the
+ * readers to say, see feedReaders.ts: the unique key already forbids a second row.)
+ */
+export async function countRows(databaseUrl: string): Promise<number> {
+  const [row] = await query<{ rows: number }>(
+    databaseUrl,
+    'select count(*)::int as rows from feed_events',
+  );
+  return row!.rows;
 }
 
 export async function query<T extends pg.QueryResultRow>(
@@ -198,23 +196,18 @@ export async function publishStream(
   return ids;
 }
 
-/** Rows stored for `source`: total and distinct ids. */
-export async function storedFor(
-  databaseUrl: string,
-  source: string,
-): Promise<{ rows: number; distinct: number }> {
-  const [row] = await query<{ rows: number; distinct: number }>(
+/** Rows stored for `source`. */
+export async function storedFor(databaseUrl: string, source: string): Promise<number> {
+  const [row] = await query<{ rows: number }>(
     databaseUrl,
-    `select count(*)::int as rows, count(distinct event_id)::int as distinct
-       from feed_events where source = $1`,
+    'select count(*)::int as rows from feed_events where source = $1',
     [source],
   );
-  return row!;
+  return row!.rows;
 }
 
 /** Consumers on feed.events in a vhost, as the broker sees them. */
 export async function consumerCount(vhost: string): Promise<number> {
-  const { rabbitmqctl } = await import('../../test-support/index.js');
   const out = await rabbitmqctl(
     'list_consumers',
     '-q',
@@ -229,4 +222,55 @@ export async function consumerCount(vhost: string): Promise<number> {
 export async function readyz(port: number): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}/readyz`);
   return { status: response.status, body: await response.text() };
+}
+
+/**
+ * Injects a fault each time the rows stored for `source` pass one of the thresholds, while
+ * the load runs, so every fault lands in the middle of the stream however fast the machine
+ * is. `done()` waits for the last one and returns what each injection returned (how many
+ * connections it cut or killed), so a test can assert that every fault it meant happened.
+ */
+export function faultsWhileStoring<T>(
+  databaseUrl: string,
+  source: string,
+  thresholds: readonly number[],
+  inject: (round: number) => Promise<T> | T,
+): { done(): Promise<T[]> } {
+  const results: T[] = [];
+  const loop = (async () => {
+    for (const threshold of thresholds) {
+      await waitFor(
+        `${threshold} events of ${source} stored`,
+        async () => (await storedFor(databaseUrl, source)) >= threshold,
+        { timeout: 60_000, interval: 10 },
+      );
+      results.push(await inject(results.length + 1));
+    }
+  })();
+  // Observed through done(); this keeps a failure before then from being unhandled.
+  loop.catch(() => {});
+  return {
+    async done() {
+      await loop;
+      return results;
+    },
+  };
+}
+
+/**
+ * Holds a SHARE lock on feed_events in a transaction of the test's own: it conflicts with the
+ * ROW EXCLUSIVE every writer takes first, so the worker's batch waits on it until
+ * `release()`, while reads (the API) go on.
+ */
+export async function holdFeedTable(databaseUrl: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('begin');
+  await client.query('lock table feed_events in share mode');
+  return {
+    async release() {
+      await client.query('commit');
+      await client.end();
+    },
+  };
 }

@@ -3,8 +3,8 @@ import { FeedErrorCode } from '@feed/contracts';
 import { createFeedPublisher } from '@feed/publisher';
 import {
   createTestVhost,
-  rabbitmqctl,
   waitFor,
+  withMemoryAlarm,
   type TestVhost,
 } from '../../../test-support/index.js';
 
@@ -12,13 +12,6 @@ const event = (n: number) => ({
   type: 'employee.registered',
   data: { employeeId: `e${n}`, name: `Person ${n}`, team: 'Core', position: 'Engineer' },
 });
-
-async function alarmRaised(): Promise<boolean> {
-  const status = JSON.parse(await rabbitmqctl('status', '--formatter', 'json')) as {
-    alarms?: unknown[];
-  };
-  return (status.alarms ?? []).length > 0;
-}
 
 // A real memory alarm blocks every publishing connection of the broker, so this runs in the
 // serial project, alone, and restores the watermark whatever happens. The same behaviour is
@@ -40,22 +33,23 @@ describe('a real memory alarm (P7)', () => {
     });
     await publisher.publish(event(0));
     try {
-      await rabbitmqctl('set_vm_memory_high_watermark', '0');
-      await waitFor('the memory alarm', alarmRaised, { timeout: 30_000, interval: 250 });
-      // The broker blocks a connection when it publishes under the alarm.
-      const outcome = publisher.publish(event(1)).catch((error: Error) => error);
-      await waitFor('the blocked state', () => publisher.state === 'blocked', { timeout: 20_000 });
-      expect(publisher.stats().blockedReason).toMatch(/memory/i);
-      expect(await outcome).toMatchObject({
-        code: FeedErrorCode.PublishTimeout,
-        message: expect.stringContaining('the broker has blocked the connection'),
+      await withMemoryAlarm(async () => {
+        // The broker blocks a connection when it publishes under the alarm.
+        const outcome = publisher.publish(event(1)).catch((error: Error) => error);
+        await waitFor('the blocked state', () => publisher.state === 'blocked', {
+          timeout: 20_000,
+        });
+        expect(publisher.stats().blockedReason).toMatch(/memory/i);
+        expect(await outcome).toMatchObject({
+          code: FeedErrorCode.PublishTimeout,
+          message: expect.stringContaining('the broker has blocked the connection'),
+        });
+        const started = Date.now();
+        await publisher.close({ timeoutMs: 1000 });
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(publisher.state).toBe('closed');
       });
-      const started = Date.now();
-      await publisher.close({ timeoutMs: 1000 });
-      expect(Date.now() - started).toBeLessThan(10_000);
-      expect(publisher.state).toBe('closed');
     } finally {
-      await rabbitmqctl('set_vm_memory_high_watermark', '0.4');
       await publisher.close({ timeoutMs: 1000 });
     }
     await waitFor('no connection left', async () => (await vhost.connections()) === 0, {
