@@ -46,9 +46,9 @@ export {
   type TopologyOptions,
   type TopologyChannel,
 } from './topology.js';
+export { forbiddenKeys } from './messageBody.js';
 export {
   parseMessage,
-  forbiddenKeys,
   type MessageProperties,
   type ParseResult,
   type ParseOptions,
