@@ -80,6 +80,15 @@ export class AckTracker<M> {
     if (this.#bytes > this.#peakBytes) this.#peakBytes = this.#bytes;
   }
 
+  /** Counts a message as holding `bytes` from now on (what parsing it made of it in memory). */
+  reweigh(message: M, bytes: number): void {
+    const entry = this.#byMessage.get(message);
+    if (entry === undefined) return;
+    this.#bytes += bytes - entry.bytes;
+    entry.bytes = bytes;
+    if (this.#bytes > this.#peakBytes) this.#peakBytes = this.#bytes;
+  }
+
   /** The messages are stored or parked: ack them as soon as the order allows. */
   done(messages: Iterable<M>): void {
     const now = this.#now();

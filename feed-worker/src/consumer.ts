@@ -134,6 +134,15 @@ export class Consumer {
     if (this.acks.bytes > this.#settings.maxBytesInHand && !this.paused) this.#pause();
   }
 
+  /**
+   * A message parsed into many events holds far more memory than its bytes (each event an
+   * object of its own): it counts as that from now on, and may pause consuming.
+   */
+  reweigh(message: ConsumeMessage, bytes: number): void {
+    this.acks.reweigh(message, bytes);
+    if (this.acks.bytes > this.#settings.maxBytesInHand && !this.paused && this.open) this.#pause();
+  }
+
   #pause(): void {
     this.paused = true;
     // Messages the broker already sent still arrive; they are bounded by the prefetch.

@@ -87,6 +87,17 @@ describe('AckTracker', () => {
     expect(sent).toEqual([]);
   });
 
+  it('counts the bytes in hand, as received and as reweighed after parsing, until acked', () => {
+    const { tracker } = setup();
+    tracker.received('m1', 1, 100);
+    tracker.received('m2', 2, 50);
+    tracker.reweigh('m1', 1000);
+    expect(tracker.bytes).toBe(1050);
+    tracker.done(['m1']);
+    expect(tracker.bytes).toBe(50);
+    expect(tracker.peakBytes).toBe(1050);
+  });
+
   it('ignores messages it never saw and repeated dones', () => {
     const { tracker, sent, deliver } = setup();
     deliver('m1');
