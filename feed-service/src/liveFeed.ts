@@ -80,8 +80,8 @@ export class PgLiveFeed implements LiveFeed {
   private listened = false;
   /** Aborted by close(): ends the connect loop, its sleep and the connection it waits on. */
   private readonly closing = new AbortController();
-  private draining = false;
-  private drainAgain = false;
+  private reading = false;
+  private readAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private heldTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -174,7 +174,7 @@ export class PgLiveFeed implements LiveFeed {
     let poll: NodeJS.Timeout | undefined;
     try {
       await client.connect();
-      client.on('notification', () => void this.drain());
+      client.on('notification', () => void this.readNew());
       await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
       if (!this.listened) {
         // The head as it is now: the stream serves what becomes visible from here on.
@@ -185,10 +185,10 @@ export class PgLiveFeed implements LiveFeed {
         client.query('select 1').catch(() => client.end().catch(() => {}));
       }, this.options.pingIntervalMs);
       ping.unref();
-      poll = setInterval(() => void this.drain(), this.options.pollIntervalMs);
+      poll = setInterval(() => void this.readNew(), this.options.pollIntervalMs);
       poll.unref();
       // Whatever was stored while we were not listening.
-      await this.drain();
+      await this.readNew();
       this.ready = true;
       logger.info(
         { position: this.position },
@@ -214,16 +214,16 @@ export class PgLiveFeed implements LiveFeed {
    * Reads everything visible after `position` and fans it out. Calls that arrive while a read
    * is running set a flag instead of reading in parallel: one read per burst of NOTIFYs.
    */
-  private async drain(): Promise<void> {
+  private async readNew(): Promise<void> {
     if (this.closing.signal.aborted) return;
-    if (this.draining) {
-      this.drainAgain = true;
+    if (this.reading) {
+      this.readAgain = true;
       return;
     }
-    this.draining = true;
+    this.reading = true;
     try {
       do {
-        this.drainAgain = false;
+        this.readAgain = false;
         const visibility = await readVisibility(this.options.pool);
         let delivered = 0;
         for (;;) {
@@ -247,21 +247,21 @@ export class PgLiveFeed implements LiveFeed {
         // Only what changed the feed empties caches: the second's look and the held retries
         // that find nothing leave them be.
         if (delivered > 0) for (const listener of this.changeListeners) listener();
-      } while (this.drainAgain && !this.closing.signal.aborted);
+      } while (this.readAgain && !this.closing.signal.aborted);
     } catch (error) {
       // The pool is down: read again later; the events stay in the table.
       if (this.closing.signal.aborted) return;
       this.options.logger.warn({ err: error }, 'live feed read failed; retrying');
       clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => void this.drain(), 1000);
+      this.retryTimer = setTimeout(() => void this.readNew(), 1000);
       this.retryTimer.unref();
     } finally {
-      this.draining = false;
+      this.reading = false;
       // A writer still at work holds the horizon: what it commits is read soon after.
       if (this.horizonHeld && this.heldTimer === undefined && !this.closing.signal.aborted) {
         this.heldTimer = setTimeout(() => {
           this.heldTimer = undefined;
-          void this.drain();
+          void this.readNew();
         }, this.options.heldRetryMs);
         this.heldTimer.unref();
       }
