@@ -28,6 +28,12 @@ export interface StoredEvent {
 export const reactionCountsSql = `coalesce((select c.counts from feed_reaction_counts c
    where c.target_source = feed_events.source and c.target_id = feed_events.event_id), '{}'::jsonb)`;
 
+/**
+ * The columns of a StoredEvent. The position is selected as text (`xid::text as xid`), so a
+ * query that selects these must order by `feed_events.xid`: a bare `xid` in ORDER BY names
+ * the output column, the text, which puts transaction 10 before 9 and reads the whole table
+ * to sort it instead of walking the position index.
+ */
 export const eventColumns = `xid::text as xid, seq, event_id, source, type, time, subject, subject_name, actor, actor_name, data, extensions, ${reactionCountsSql} as reactions, stored_at`;
 
 export interface EventRow {

@@ -14,6 +14,7 @@ import {
   insertEvents,
   listEvents,
   listEventsAfter,
+  listFeedAfter,
   listPageJson,
   migrate,
   migrations,
@@ -187,6 +188,37 @@ describe('listEvents and listEventsAfter', () => {
     await store(later);
     const after = await listEventsAfter(pool, { after: first!, limit: 10, source });
     expect(after.map((e) => e.id)).toEqual(later.map((e) => e.id));
+  });
+});
+
+describe('the order of positions', () => {
+  it('is numeric: transaction 10 comes after 9 in every read, events and changes', async () => {
+    const source = 'digits';
+    // Positions whose transaction ids differ in length: as text, '10' sorts before '9'.
+    await pool.query(
+      `insert into feed_events (xid, source, event_id, type, time, data)
+       values ('9', $1, 'd-9', 'kudos.given', now(), '{}'), ('10', $1, 'd-10', 'kudos.given', now(), '{}')`,
+      [source],
+    );
+    await pool.query(
+      `insert into feed_changes (xid, kind, target_source, target_id, counts, type)
+       values ('9', 'reactions', $1, 'd-9', '{"like":1}', 'kudos.given'),
+              ('10', 'reactions', $1, 'd-10', '{"like":1}', 'kudos.given')`,
+      [source],
+    );
+    const ids = (events: readonly { id: string }[]) => events.map((e) => e.id);
+    expect(ids(await listEvents(pool, { source, limit: 10 }))).toEqual(['d-10', 'd-9']);
+    const page = await listPageJson(pool, { source, limit: 10 });
+    expect(ids(JSON.parse(page.items) as { id: string }[])).toEqual(['d-10', 'd-9']);
+    const start = { xid: '0', seq: '0' };
+    expect(ids(await listEventsAfter(pool, { source, after: start, limit: 10 }))).toEqual([
+      'd-9',
+      'd-10',
+    ]);
+    const items = await listFeedAfter(pool, { source, after: start, limit: 10 });
+    expect(
+      items.map((item) => `${item.kind}:${item.kind === 'event' ? item.event.id : item.id}`),
+    ).toEqual(['event:d-9', 'reactions:d-9', 'event:d-10', 'reactions:d-10']);
   });
 });
 

@@ -21,7 +21,7 @@ export async function getEvent(
     `select ${eventColumns} from feed_events
       where event_id = $1 and ($2::text is null or source = $2) and hidden_at is null
         and ${visible}
-      order by xid desc, seq desc limit 10`,
+      order by feed_events.xid desc, feed_events.seq desc limit 10`,
     params,
   );
   return rows.map(toStoredEvent);

@@ -71,7 +71,7 @@ export async function listChangesAfter(
             actor_hash, subject_hash
        from feed_changes
       where ${where.join(' and ')} and (xid, seq) > ($${n - 2}::xid8, $${n - 1}::bigint)
-      order by xid, seq limit $${n}`,
+      order by feed_changes.xid, feed_changes.seq limit $${n}`,
     params,
   );
   return rows.map((row) => ({

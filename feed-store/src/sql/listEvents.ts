@@ -26,7 +26,7 @@ export async function listEvents(
   const where = pageClause(options, params);
   params.push(options.limit);
   const { rows } = await client.query<EventRow>(
-    `select ${eventColumns} from feed_events where ${where} order by xid desc, seq desc limit $${params.length}`,
+    `select ${eventColumns} from feed_events where ${where} order by feed_events.xid desc, feed_events.seq desc limit $${params.length}`,
     params,
   );
   return rows.map(toStoredEvent);

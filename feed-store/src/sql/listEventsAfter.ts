@@ -34,7 +34,7 @@ export async function listEventsAfter(
   const { rows } = await client.query<EventRow>(
     `select ${eventColumns} from feed_events
       where ${where} and (xid, seq) > ($${n - 2}::xid8, $${n - 1}::bigint)
-      order by xid, seq limit $${n}`,
+      order by feed_events.xid, feed_events.seq limit $${n}`,
     params,
   );
   return rows.map(toStoredEvent);
