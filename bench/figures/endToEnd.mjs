@@ -84,7 +84,7 @@ export async function measureEndToEndFigure(ctx) {
       }),
       ours: canRunOurs
         ? await measureLatency(ctx, {
-            consumer: await ourWorker(ctx, 'quorum'),
+            consumer: ourWorker(ctx, 'quorum'),
             read: 'visible',
             publisherMode: 'sdk',
             rate,
