@@ -13,6 +13,7 @@ import { parseParams } from './lib/params.mjs';
 import { formatMarkdown, formatTable } from './lib/printTable.mjs';
 import { measureDrainFigure } from './figures/drain.mjs';
 import { measureEndToEndFigure } from './figures/endToEnd.mjs';
+import { measureVisibilityFigure } from './figures/visibility.mjs';
 import { measurePublisherFigure } from './figures/publisher.mjs';
 import { measureApiFigure } from './figures/api.mjs';
 import { measureStreamFigure } from './figures/stream.mjs';
@@ -21,6 +22,7 @@ import { measureMemoryFigure } from './figures/memory.mjs';
 const figures = {
   drain: measureDrainFigure,
   endToEnd: measureEndToEndFigure,
+  visibility: measureVisibilityFigure,
   publisher: measurePublisherFigure,
   api: measureApiFigure,
   stream: measureStreamFigure,

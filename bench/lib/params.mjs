@@ -24,6 +24,11 @@ const full = {
   sseClients: 1_000,
   streamSeconds: 10,
   streamRate: 20,
+  /** Commit to visible: concurrent store writers, at this rate in all, batches of 1 … max. */
+  visibilityWriters: 4,
+  visibilityRate: 5_000,
+  visibilityMaxBatch: 200,
+  visibilitySeconds: 20,
   memoryBacklog: 1_000_000,
   /** The worker's RSS is sampled through at most this much of the backlog's drain. */
   memoryDrainMaxSeconds: 150,
@@ -46,13 +51,23 @@ const quick = {
   apiWarmupSeconds: 1,
   sseClients: 200,
   streamSeconds: 3,
+  visibilitySeconds: 5,
   memoryBacklog: 30_000,
   memoryDrainMaxSeconds: 30,
   outageSeconds: 3,
   outageRate: 10_000,
 };
 
-export const figureNames = ['drain', 'endToEnd', 'publisher', 'api', 'stream', 'memory'];
+/** What a run measures unless told otherwise. */
+export const figureNames = [
+  'drain',
+  'endToEnd',
+  'visibility',
+  'publisher',
+  'api',
+  'stream',
+  'memory',
+];
 
 export function parseParams(argv) {
   const flags = new Map(
