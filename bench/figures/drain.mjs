@@ -66,6 +66,13 @@ export function rotated(list, round) {
 
 export const listRates = (runs) => runs.map((run) => formatNumber(run.rate)).join(', ');
 
+/** Median CPU ms per 1000 events of some drains: where the machine's time went. */
+export function describeCpu(runs) {
+  if (runs.length === 0) return 'n/a';
+  const of = (part) => formatNumber(median(runs.map((run) => run.cpuPerThousand[part])));
+  return `consumers ${of('consumers')}, their PostgreSQL backends ${of('postgres')}, broker ${of('broker')}`;
+}
+
 /**
  * Worker drain: events per second stored from a pre-filled queue, for quorum and classic
  * queues. Ours with 1, 2 and 4 workers (competing consumers, each its own process with the
@@ -113,13 +120,16 @@ export async function measureDrainFigure(ctx) {
     ctx.drainRss[queueType] = { batched: peak('batched'), ours: peak(1) };
     const note = ctx.parts.worker ? undefined : 'feed-worker not built yet';
     const medianOf = `median of ${sizes.drainRounds} rounds of ${sizes.drainCount} events`;
-    const oursRuns = (n) => (ctx.parts.worker ? `; ×${n}: ${listRates(runs[n])}` : '');
+    const oursRuns = (n) =>
+      ctx.parts.worker
+        ? `; ×${n}: ${listRates(runs[n])} (CPU ms per 1000 events: ${describeCpu(runs[n])})`
+        : '';
     rows.push(
       figureRow({
         figure: `Worker drain, ${queueType}, 1 worker vs batched`,
         ours: rate(1),
         baseline: rate('batched'),
-        baselineName: `hand-written amqplib+pg, unnest batches of 500, ${medianOf}; runs: batched ${listRates(runs.batched)}${oursRuns(1)}`,
+        baselineName: `hand-written amqplib+pg, unnest batches of 500, ${medianOf}; runs: batched ${listRates(runs.batched)} (CPU ms per 1000 events: ${describeCpu(runs.batched)})${oursRuns(1)}`,
         unit: 'ev/s',
         target: { ratioAtLeast: 1.3 },
         note,

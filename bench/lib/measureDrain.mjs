@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { fillQueue, resetTopology, watchConsumers } from './feedQueue.mjs';
 import { startNode } from './child.mjs';
+import { cpuMeter } from './processCpu.mjs';
 import { sampleRss } from './processMemory.mjs';
 import { sleep } from './stats.mjs';
 
@@ -65,6 +66,13 @@ export async function measureDrain({ vhost, db, queueType, count, consumers, max
       if (attached < consumers.length) attached = await watch.count();
       if (!storing) storing = (await highestSeq(db.pool)) > 0;
     }
+    const cpu = cpuMeter({
+      pool: db.pool,
+      database: db.name,
+      except: db.applicationName,
+      processes: children.map((child) => child.pid),
+    });
+    await cpu.start();
     const startedAt = performance.now();
     const first = await rowCount(db.pool);
     const elapsed = () => (performance.now() - startedAt) / 1000;
@@ -81,11 +89,19 @@ export async function measureDrain({ vhost, db, queueType, count, consumers, max
       storedAt = performance.now();
     }
     const seconds = (storedAt - startedAt) / 1000;
+    const used = await cpu.read();
+    const perThousand = (cpuSeconds) => (cpuSeconds * 1e6) / Math.max(1, stored - first);
     return {
       stored,
       complete: stored >= count,
       seconds,
       rate: (stored - first) / seconds,
+      /** CPU ms per 1000 events: the consumers, their PostgreSQL backends, the whole broker. */
+      cpuPerThousand: {
+        consumers: perThousand(used.consumers),
+        postgres: perThousand(used.postgres),
+        broker: perThousand(used.broker),
+      },
       peakRss: Math.max(...samplers.map((rss) => rss.stop().peak)),
     };
   } finally {
