@@ -2,7 +2,7 @@ import { figureRow } from '../lib/figureRow.mjs';
 import { formatNumber, formatRatio } from '../lib/formatNumber.mjs';
 import { measureDrain } from '../lib/measureDrain.mjs';
 import { median } from '../lib/stats.mjs';
-import { batchedPipeline, drainWithWorkers, listRates, rotated } from './drain.mjs';
+import { batchedPipeline, describeCpu, drainWithWorkers, listRates, rotated } from './drain.mjs';
 
 const inFlightChoices = [1, 2, 3, 4];
 const batchSizeChoices = [250, 500, 1000];
@@ -10,14 +10,15 @@ const batchSizeChoices = [250, 500, 1000];
 const defaults = { inFlight: 2, batchSize: 500 };
 
 /**
- * The worker's variables for one setting. The pool holds one connection more than the
- * batches in flight (the readiness check), at least the 3 the worker asks for; the prefetch
- * lets every batch in flight fill and the next one gather (at least the default 2000).
+ * The worker's variables for one setting. The pool holds two connections more than the
+ * batches in flight, as the defaults do (2 and 4): the readiness check, and the NOTIFY each
+ * commit sends on a connection of its own; the prefetch lets every batch in flight fill and
+ * the next one gather (at least the default 2000).
  */
 export function settingEnv({ inFlight, batchSize }) {
   return {
     WORKER_BATCHES_IN_FLIGHT: String(inFlight),
-    WORKER_DB_POOL_MAX: String(Math.max(3, inFlight + 1)),
+    WORKER_DB_POOL_MAX: String(inFlight + 2),
     WORKER_BATCH_SIZE: String(batchSize),
     WORKER_PREFETCH: String(Math.max(2000, batchSize * (inFlight + 1))),
   };
@@ -75,7 +76,8 @@ export async function measureSettingsFigure(ctx) {
       unit: 'ev/s',
       note:
         `prefetch ${env.WORKER_PREFETCH}, pool ${env.WORKER_DB_POOL_MAX}; runs ${listRates(runs.get(key(setting)))}; ` +
-        `${formatRatio(ours / batched)} the batched pipeline (${formatNumber(batched)}/s)`,
+        `CPU ms per 1000 events: ${describeCpu(runs.get(key(setting)))}; ` +
+        `${formatRatio(ours / batched)} the batched pipeline (${formatNumber(batched)}/s; CPU ${describeCpu(runs.get('batched'))})`,
     });
   });
 }

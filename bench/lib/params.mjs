@@ -31,7 +31,7 @@ const full = {
   visibilitySeconds: 20,
   /** The worker's settings (--only=settings): events per drain, rounds. */
   settingsCount: 50_000,
-  settingsRounds: 3,
+  settingsRounds: 5,
   memoryBacklog: 1_000_000,
   /** The worker's RSS is sampled through at most this much of the backlog's drain. */
   memoryDrainMaxSeconds: 150,
