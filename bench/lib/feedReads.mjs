@@ -1,4 +1,4 @@
-import { feedStart, listEventsAfter, readVisibility } from '@feed/store';
+import { feedStart, itemPosition, listFeedAfter, readVisibility } from '@feed/store';
 
 /**
  * The ways a reader of the bench finds the rows that became readable since its last look.
@@ -13,8 +13,9 @@ const VISIBLE_PAGE = 100;
 
 /**
  * Ours: what the feed's readers see, through the store's visible read, the calls the
- * service's live feed makes: `readVisibility`, then `listEventsAfter` below that horizon from
- * the last position, page after page.
+ * service's live feed makes: `readVisibility`, then `listFeedAfter` (new events and changes
+ * to events, in the feed's one order) below that horizon from the last position, page after
+ * page. The rows are its events.
  */
 export function visibleRead(client) {
   let position = feedStart;
@@ -22,20 +23,22 @@ export function visibleRead(client) {
     const visibility = await readVisibility(client);
     const rows = [];
     for (;;) {
-      const events = await listEventsAfter(client, {
+      const items = await listFeedAfter(client, {
         after: position,
         limit: VISIBLE_PAGE,
         horizon: visibility.horizon,
       });
-      for (const event of events) {
+      for (const item of items) {
+        if (item.kind !== 'event') continue;
+        const { event } = item;
         rows.push({
           id: event.id,
           time: Date.parse(event.time),
           storedAt: Date.parse(event.storedAt),
         });
       }
-      if (events.length > 0) position = { xid: events.at(-1).xid, seq: events.at(-1).seq };
-      if (events.length < VISIBLE_PAGE) break;
+      if (items.length > 0) position = itemPosition(items.at(-1));
+      if (items.length < VISIBLE_PAGE) break;
     }
     return { rows, held: visibility.held };
   };

@@ -6,7 +6,9 @@ import { sampleRss } from './processMemory.mjs';
 import { sleep } from './stats.mjs';
 
 export async function emptyFeedTable(pool) {
-  await pool.query('truncate feed_events, feed_reactions, feed_reaction_counts restart identity');
+  await pool.query(
+    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes restart identity',
+  );
 }
 
 /** Highest `seq` stored: an index lookup, cheap enough to poll while consumers drain. */

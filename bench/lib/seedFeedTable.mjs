@@ -24,7 +24,9 @@ const FIRST_XID = 10_000;
  * `seq` is seedPosition(seq), and the planner sees the spread of ids a real feed has.
  */
 export async function seedFeedTable(pool, rows) {
-  await pool.query('truncate feed_events, feed_reactions, feed_reaction_counts restart identity');
+  await pool.query(
+    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes restart identity',
+  );
   const { rows: indexes } = await pool.query(
     `select i.indexname as name, i.indexdef as definition
        from pg_indexes i
