@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=drain,api] [-- --out=dir]
+// npm run bench [-- --quick] [-- --only=drain,api] [-- --out=dir]   (--only=settings: the worker's settings)
 // Measures each figure of the feed beside its baseline, in the same run on the same machine,
 // prints the table, and writes results.json and results.svg. See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { parseParams } from './lib/params.mjs';
 import { formatMarkdown, formatTable } from './lib/printTable.mjs';
 import { measureDrainFigure } from './figures/drain.mjs';
 import { measureEndToEndFigure } from './figures/endToEnd.mjs';
+import { measureVisibilityFigure } from './figures/visibility.mjs';
+import { measureSettingsFigure } from './figures/settings.mjs';
 import { measurePublisherFigure } from './figures/publisher.mjs';
 import { measureApiFigure } from './figures/api.mjs';
 import { measureStreamFigure } from './figures/stream.mjs';
@@ -21,10 +23,12 @@ import { measureMemoryFigure } from './figures/memory.mjs';
 const figures = {
   drain: measureDrainFigure,
   endToEnd: measureEndToEndFigure,
+  visibility: measureVisibilityFigure,
   publisher: measurePublisherFigure,
   api: measureApiFigure,
   stream: measureStreamFigure,
   memory: measureMemoryFigure,
+  settings: measureSettingsFigure,
 };
 
 const started = Date.now();

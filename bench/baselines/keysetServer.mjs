@@ -1,6 +1,7 @@
 // A straightforward Fastify + pg keyset route, as one would write it first: the same query
-// shape and JSON fields as the feed's API (newest first, `seq < before`, optional type
-// filter), rows mapped to objects and serialized by Fastify. No schema, no cache.
+// shape and JSON fields as the feed's API (newest first by the feed's position (xid, seq),
+// `before=<xid>.<seq>`, optional type filter, the reaction counters joined), rows mapped to
+// objects and serialized by Fastify. No schema, no cache, no visibility horizon.
 import Fastify from 'fastify';
 import pg from 'pg';
 import { report } from '../lib/child.mjs';
@@ -18,17 +19,23 @@ app.get('/events', async (request) => {
     where.push(`type = $${params.length}`);
   }
   if (request.query.before) {
-    params.push(request.query.before);
-    where.push(`seq < $${params.length}`);
+    const [xid, seq] = String(request.query.before).split('.');
+    params.push(xid, seq);
+    where.push(`(xid, seq) < ($${params.length - 1}::xid8, $${params.length}::bigint)`);
   }
   params.push(limit);
   const { rows } = await pool.query(
-    `select seq, event_id, source, type, time, subject, actor, data, reactions, stored_at
-       from feed_events where ${where.join(' and ')} order by seq desc limit $${params.length}`,
+    `select xid::text as xid, seq, event_id, source, type, time, subject, actor, data,
+            coalesce(c.counts, '{}'::jsonb) as reactions, stored_at
+       from feed_events
+       left join feed_reaction_counts c
+         on c.target_source = feed_events.source and c.target_id = feed_events.event_id
+      where ${where.join(' and ')}
+      order by feed_events.xid desc, feed_events.seq desc limit $${params.length}`,
     params,
   );
   const events = rows.map((row) => ({
-    seq: row.seq,
+    position: `${row.xid}.${row.seq}`,
     id: row.event_id,
     source: row.source,
     type: row.type,
@@ -39,7 +46,7 @@ app.get('/events', async (request) => {
     reactions: row.reactions,
     storedAt: row.stored_at.toISOString(),
   }));
-  return { events, next: events.length === limit ? events.at(-1).seq : null };
+  return { events, next: events.length === limit ? events.at(-1).position : null };
 });
 
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });

@@ -1,11 +1,13 @@
 // autocannon in a process of its own (it needs most of a core), against one URL: a warm-up,
-// then the measured run. With PATH (containing {seq} or {cursor}) and SEQ_MIN/SEQ_MAX, each
-// request asks for a page at a random position in that range, so what is measured is the
-// database path at that depth, not a cache answering the same URL again. Reports requests per
-// second, latency percentiles (ms) and the count of responses that were not 2xx.
+// then the measured run. With PATH_TEMPLATE (containing {position}, as `xid.seq`, or {cursor})
+// and SEQ_MIN, SEQ_MAX, each request asks for a page at the position of a random seeded row in
+// that range (seedPosition), so what is measured is the database path at that depth, not a
+// cache answering the same URL again. Reports requests per second, latency percentiles (ms) and the count of
+// responses that were not 2xx.
 import autocannon from 'autocannon';
 import { encodeCursor } from '@feed/store';
 import { report } from '../lib/child.mjs';
+import { seedPosition } from '../lib/seedFeedTable.mjs';
 
 const url = process.env.URL;
 const connections = Number(process.env.CONNECTIONS ?? 50);
@@ -20,8 +22,10 @@ const requests = template
       {
         method: 'GET',
         setupRequest(request) {
-          const seq = String(seqMin + Math.floor(Math.random() * (seqMax - seqMin + 1)));
-          request.path = template.replace('{seq}', seq).replace('{cursor}', encodeCursor(seq));
+          const position = seedPosition(seqMin + Math.floor(Math.random() * (seqMax - seqMin + 1)));
+          request.path = template
+            .replace('{position}', `${position.xid}.${position.seq}`)
+            .replace('{cursor}', encodeCursor(position));
           return request;
         },
       },

@@ -10,7 +10,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * One autocannon run from its own process. `pages` (optional): { template, min, max } to ask
- * for a page at a random `seq` in [min, max] on each request.
+ * for a page at the position of a random seeded row `seq` in [min, max] on each request.
  */
 async function load(ctx, url, pages) {
   const { sizes } = ctx.params;
@@ -99,11 +99,11 @@ export async function measureApiFigure(ctx) {
     async (base) => ({
       head: await load(ctx, `${base}/events?limit=${limit}`),
       filtered: await load(ctx, base, {
-        template: `/events?limit=${limit}&type=${filterType}&before={seq}`,
+        template: `/events?limit=${limit}&type=${filterType}&before={position}`,
         ...ranges.filtered,
       }),
       deep: await load(ctx, base, {
-        template: `/events?limit=${limit}&before={seq}`,
+        template: `/events?limit=${limit}&before={position}`,
         ...ranges.deep,
       }),
     }),

@@ -43,7 +43,7 @@ export async function measureMemoryFigure(ctx) {
       db: ctx.db,
       queueType: 'quorum',
       count: sizes.memoryBacklog,
-      consumer: await ourWorker(ctx, 'quorum'),
+      consumers: [ourWorker(ctx, 'quorum')],
       maxSeconds: sizes.memoryDrainMaxSeconds,
     });
     ctx.log(

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { insertEvents, withTransaction } from '@feed/store';
+import { storeEvents } from '@feed/store';
 import { startNode } from '../lib/child.mjs';
 import { figureRow } from '../lib/figureRow.mjs';
 import { startServer } from '../lib/httpServers.mjs';
@@ -11,9 +11,9 @@ import { ourServiceEnv } from './api.mjs';
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * Connects the SSE clients (their own process), then inserts events one transaction each at
- * `streamRate` per second, stamped with the time just before the insert; the clients measure
- * insert-to-delivery.
+ * Connects the SSE clients (their own process), then stores events one transaction each at
+ * `streamRate` per second with the store's `storeEvents` (the worker's path: insert, commit,
+ * NOTIFY), stamped with the time just before; the clients measure store-to-delivery.
  */
 async function measureDelivery(ctx, url, label) {
   const { sizes } = ctx.params;
@@ -26,7 +26,7 @@ async function measureDelivery(ctx, url, label) {
     await clients.next((m) => m.ready, 60_000);
     for (let n = 0; n < count; n++) {
       const event = sampleEvent(`bench-stream-${label}`, n, new Date());
-      await withTransaction(ctx.db.pool, (client) => insertEvents(client, [event]));
+      await storeEvents(ctx.db.pool, [event]);
       await sleep(1000 / sizes.streamRate);
     }
     const done = clients

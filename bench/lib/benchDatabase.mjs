@@ -29,8 +29,9 @@ export async function createBenchDatabase(label) {
     adminQuery(`drop database if exists ${name} with (force)`),
   );
   const url = databaseUrlFor(name);
-  const pool = createPool({ connectionString: url, max: 4, applicationName: 'feed-bench' });
+  const applicationName = 'feed-bench';
+  const pool = createPool({ connectionString: url, max: 4, applicationName });
   onCleanup(`close pool of ${name}`, () => pool.end());
   await migrate(pool);
-  return { name, url, pool };
+  return { name, url, pool, applicationName };
 }

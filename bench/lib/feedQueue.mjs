@@ -34,6 +34,24 @@ export async function queueState(url) {
 }
 
 /**
+ * Consumers attached to `feed.events`, asked on one connection kept open for the purpose: cheap
+ * enough to poll while consumers start.
+ */
+export async function watchConsumers(url) {
+  const connection = await amqp.connect(url);
+  const channel = await connection.createChannel();
+  return {
+    async count() {
+      return (await channel.checkQueue(topology.queue)).consumerCount;
+    },
+    async close() {
+      await channel.close().catch(() => {});
+      await connection.close().catch(() => {});
+    },
+  };
+}
+
+/**
  * Pre-fills `feed.events` with `count` confirmed 512-byte events through the `feed` exchange,
  * as publishers do, over `connections` connections at once. Windowed confirms: the broker is
  * never more than `window` messages behind on a connection.

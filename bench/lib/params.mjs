@@ -5,6 +5,8 @@
  */
 const full = {
   drainCount: 100_000,
+  /** Rounds of drains (batched, 1, 2 and 4 workers each): the figures are their medians. */
+  drainRounds: 3,
   naiveCount: 15_000,
   naiveMaxSeconds: 10,
   pacedRate: 5_000,
@@ -22,6 +24,14 @@ const full = {
   sseClients: 1_000,
   streamSeconds: 10,
   streamRate: 20,
+  /** Commit to visible: concurrent store writers, at this rate in all, batches of 1 … max. */
+  visibilityWriters: 4,
+  visibilityRate: 5_000,
+  visibilityMaxBatch: 200,
+  visibilitySeconds: 20,
+  /** The worker's settings (--only=settings): events per drain, rounds. */
+  settingsCount: 50_000,
+  settingsRounds: 5,
   memoryBacklog: 1_000_000,
   /** The worker's RSS is sampled through at most this much of the backlog's drain. */
   memoryDrainMaxSeconds: 150,
@@ -44,13 +54,27 @@ const quick = {
   apiWarmupSeconds: 1,
   sseClients: 200,
   streamSeconds: 3,
+  visibilitySeconds: 5,
+  settingsCount: 10_000,
+  settingsRounds: 1,
   memoryBacklog: 30_000,
   memoryDrainMaxSeconds: 30,
   outageSeconds: 3,
   outageRate: 10_000,
 };
 
-export const figureNames = ['drain', 'endToEnd', 'publisher', 'api', 'stream', 'memory'];
+/** What a run measures unless told otherwise. */
+export const figureNames = [
+  'drain',
+  'endToEnd',
+  'visibility',
+  'publisher',
+  'api',
+  'stream',
+  'memory',
+];
+/** Figures run only when asked for with --only: the sweep of the worker's settings. */
+export const extraFigureNames = ['settings'];
 
 export function parseParams(argv) {
   const flags = new Map(
@@ -65,9 +89,9 @@ export function parseParams(argv) {
   if (unknown.length > 0) throw new Error(`bench: unknown flag --${unknown[0]}`);
   const mode = flags.has('quick') ? 'quick' : 'full';
   const only = flags.has('only') ? flags.get('only').split(',') : figureNames;
-  const wrong = only.filter((name) => !figureNames.includes(name));
-  if (wrong.length > 0)
-    throw new Error(`bench: --only takes ${figureNames.join(',')}, not ${wrong[0]}`);
+  const known = [...figureNames, ...extraFigureNames];
+  const wrong = only.filter((name) => !known.includes(name));
+  if (wrong.length > 0) throw new Error(`bench: --only takes ${known.join(',')}, not ${wrong[0]}`);
   return {
     mode,
     only,

@@ -8,13 +8,25 @@ export const seedTypes = [
 ];
 
 /**
+ * Rows per seeded transaction id, and the first id: 2,000 ids for 1,000,000 rows, all of five
+ * digits like the ids of the transactions that write to the table afterwards.
+ */
+const SEQS_PER_XID = 500;
+const FIRST_XID = 10_000;
+
+/**
  * Fills feed_events with `rows` events in one statement (generate_series inside PostgreSQL,
  * not a million round trips), with the secondary indexes dropped during the insert and built
  * again from their own definitions after it (faster than maintaining six indexes row by row),
- * then analyzes so the planner knows the table. seq runs 1 … rows, oldest first.
+ * then analyzes so the planner knows the table. `seq` runs 1 … rows, oldest first, and `xid`
+ * is set as if the rows had been written by transactions of SEQS_PER_XID rows, as the worker's
+ * batches write them (ids long past, below any transaction running now): the position of row
+ * `seq` is seedPosition(seq), and the planner sees the spread of ids a real feed has.
  */
 export async function seedFeedTable(pool, rows) {
-  await pool.query('truncate feed_events, feed_reactions restart identity');
+  await pool.query(
+    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes restart identity',
+  );
   const { rows: indexes } = await pool.query(
     `select i.indexname as name, i.indexdef as definition
        from pg_indexes i
@@ -23,8 +35,9 @@ export async function seedFeedTable(pool, rows) {
   );
   for (const index of indexes) await pool.query(`drop index ${index.name}`);
   await pool.query(
-    `insert into feed_events (source, event_id, type, time, subject, actor, data)
-     select 'bench-seed-' || (i % 10),
+    `insert into feed_events (xid, source, event_id, type, time, subject, actor, data)
+     select (${FIRST_XID} + (i - 1) / ${SEQS_PER_XID})::text::xid8,
+            'bench-seed-' || (i % 10),
             'seed-' || i,
             (array[${seedTypes.map((t) => `'${t}'`).join(', ')}])[1 + i % 5],
             now() - make_interval(secs => $1::int - i),
@@ -44,4 +57,9 @@ export async function seedFeedTable(pool, rows) {
   await pool.query('vacuum analyze feed_events');
   // Written out now, so a checkpoint does not land in the middle of a measurement.
   await pool.query('checkpoint');
+}
+
+/** The position (as `{ xid, seq }` strings) of the seeded row `seq`. */
+export function seedPosition(seq) {
+  return { xid: String(FIRST_XID + Math.floor((seq - 1) / SEQS_PER_XID)), seq: String(seq) };
 }

@@ -1,46 +1,101 @@
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { FEED_EVENTS_CHANNEL } from '@feed/store';
+import { committedRead, notifiedSeqRead, visibleRead } from './feedReads.mjs';
+
+const reads = { visible: visibleRead, committed: committedRead, notifiedSeq: notifiedSeqRead };
+
+/** The service's live feed defaults: look again this soon while a writer holds rows back… */
+const HELD_RETRY_MS = 50;
+/** …and this often without any NOTIFY. */
+const POLL_MS = 1000;
+
+/** Milliseconds since the epoch with sub-millisecond precision, comparable across processes. */
+export const preciseNow = () => performance.timeOrigin + performance.now();
 
 /**
- * Publish-to-stored latency as a reader sees it: on every NOTIFY (sent at commit by the
- * store, and by the batched baseline when asked), the rows up to the notified `seq` are read
- * and each one's latency is now minus the time its publisher stamped on it. `beforeInsert`
- * is the part of it spent before the storing transaction began (queue, batching).
+ * A reader of the feed that looks the way the service's live feed does: it LISTENs on the
+ * store's channel and looks on every NOTIFY, again after 50 ms while a writer holds rows back,
+ * and every second regardless; one look at a time, and NOTIFYs that arrive during a look make
+ * one more. `read` is how it looks (see feedReads.mjs): `visible` (ours, the store's visible
+ * read), `committed` (every committed row, without the horizon) or `notifiedSeq` (the batched
+ * baseline's NOTIFY of its highest `seq`). Every row is kept with `seenAt`, the moment the look
+ * that returned it came back.
  */
-export async function listenForStored(databaseUrl) {
-  const client = new pg.Client({ connectionString: databaseUrl });
+export async function listenForStored(databaseUrl, { read = 'visible' } = {}) {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: `feed-bench-reader-${read}`,
+  });
   await client.connect();
-  const latencies = [];
-  const beforeInsert = [];
-  let last = 0;
-  let reading = Promise.resolve();
+  const look = reads[read](client);
+  const seen = [];
+  let payload = null;
+  let running = null;
+  let again = false;
+  let heldTimer;
+  let closed = false;
+  let failure = null;
+  let looks = 0;
+
+  const drain = () => {
+    if (closed || failure) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      let held;
+      do {
+        again = false;
+        looks++;
+        const result = await look(payload);
+        const seenAt = preciseNow();
+        for (const row of result.rows) seen.push({ ...row, seenAt });
+        held = result.held;
+      } while (again && !closed);
+      return held;
+    })().then(
+      (held) => {
+        running = null;
+        if (held && heldTimer === undefined && !closed) {
+          heldTimer = setTimeout(() => {
+            heldTimer = undefined;
+            drain();
+          }, HELD_RETRY_MS);
+        }
+      },
+      (error) => {
+        running = null;
+        failure ??= error;
+      },
+    );
+  };
+
   client.on('notification', (message) => {
-    const notifiedAt = Date.now();
-    const upTo = Number(message.payload);
-    reading = reading.then(async () => {
-      if (upTo <= last) return;
-      const { rows } = await client.query(
-        `select extract(epoch from time) * 1000 as t, extract(epoch from stored_at) * 1000 as s
-           from feed_events
-          where seq > $1 and seq <= $2`,
-        [last, upTo],
-      );
-      last = upTo;
-      for (const row of rows) {
-        latencies.push(notifiedAt - Number(row.t));
-        // stored_at is now() of the inserting transaction: where the time went, in two parts.
-        beforeInsert.push(Number(row.s) - Number(row.t));
-      }
-    });
+    payload = message.payload;
+    drain();
   });
   await client.query(`listen ${FEED_EVENTS_CHANNEL}`);
+  const poll = setInterval(drain, POLL_MS);
+  drain();
+  const check = () => {
+    if (failure) throw new Error(`the ${read} reader failed: ${failure.message}`);
+  };
   return {
-    latencies,
-    beforeInsert,
-    stored: () => latencies.length,
+    seen,
+    looks: () => looks,
+    stored() {
+      check();
+      return seen.length;
+    },
     async close() {
-      await reading;
+      closed = true;
+      clearInterval(poll);
+      clearTimeout(heldTimer);
+      await running;
       await client.end();
+      check();
     },
   };
 }

@@ -9,6 +9,10 @@ import { drawChart } from '../lib/drawChart.mjs';
 import { percentile } from '../lib/stats.mjs';
 // @ts-expect-error: as above
 import { parseParams } from '../lib/params.mjs';
+// @ts-expect-error: as above
+import { rotated } from '../figures/drain.mjs';
+// @ts-expect-error: as above
+import { seedPosition } from '../lib/seedFeedTable.mjs';
 
 const rows = [
   figureRow({
@@ -61,5 +65,28 @@ describe('parseParams', () => {
     expect(parseParams([]).out).toBe('bench');
     expect(() => parseParams(['--fast'])).toThrow('bench: unknown flag --fast');
     expect(() => parseParams(['--only=disk'])).toThrow('bench: --only takes');
+  });
+
+  it('runs the settings sweep only when asked for', () => {
+    expect(parseParams([]).only).not.toContain('settings');
+    expect(parseParams([]).only).toContain('visibility');
+    expect(parseParams(['--only=settings']).only).toEqual(['settings']);
+  });
+});
+
+describe('drain rounds', () => {
+  it('turn the order of the drains by the round, so none always comes first', () => {
+    expect(rotated(['batched', 1, 2, 4], 0)).toEqual(['batched', 1, 2, 4]);
+    expect(rotated(['batched', 1, 2, 4], 1)).toEqual([1, 2, 4, 'batched']);
+    expect(rotated(['batched', 1, 2, 4], 5)).toEqual([1, 2, 4, 'batched']);
+  });
+});
+
+describe('seedPosition', () => {
+  it('gives the seeded rows transaction ids of 500 rows each, in seq order', () => {
+    expect(seedPosition(1)).toEqual({ xid: '10000', seq: '1' });
+    expect(seedPosition(500)).toEqual({ xid: '10000', seq: '500' });
+    expect(seedPosition(501)).toEqual({ xid: '10001', seq: '501' });
+    expect(seedPosition(1_000_000)).toEqual({ xid: '11999', seq: '1000000' });
   });
 });
