@@ -6,20 +6,7 @@ import { encodeCursor, type StoredEvent } from '@feed/store';
  * objects, its extension attributes, reaction counts and its cursor. `listPageJson` builds the
  * same fields, in the same order, in SQL.
  */
-export interface EventView {
-  id: string;
-  source: string;
-  type: string;
-  time: string;
-  subject: string | null;
-  subjectName: string | null;
-  actor: string | null;
-  actorName: string | null;
-  data: unknown;
-  extensions: Record<string, unknown>;
-  reactions: Record<string, number>;
-  cursor: string;
-}
+export type EventView = Omit<StoredEvent, 'xid' | 'seq' | 'storedAt'> & { cursor: string };
 
 export function toEventView(event: StoredEvent): EventView {
   return {
