@@ -7,18 +7,18 @@ export interface LoopLogger {
 
 export interface ConnectLoopOptions {
   /**
-   * One session: connect, work, and resolve once the connection is lost (or reject with why).
-   * The loop then waits and calls it again. `attempt` counts failures since the last healthy
-   * session. A session calls `healthy()` once it works (its channel open, its LISTEN done), so
-   * the delay after it ends starts from the minimum again however long it lasted.
+   * One connection's life: connect, work, and resolve once the connection is lost (or reject
+   * with why). The loop then waits and calls it again. `attempt` counts failures since the last
+   * healthy connection. It calls `healthy()` once it works (its channel open, its LISTEN done),
+   * so the delay after it ends starts from the minimum again however long it lasted.
    */
-  session: (attempt: number, healthy: () => void) => Promise<void>;
-  /** The loop ends when this aborts; the session is expected to end on it too. */
+  connection: (attempt: number, healthy: () => void) => Promise<void>;
+  /** The loop ends when this aborts; the connection is expected to end on it too. */
   signal: AbortSignal;
   minMs: number;
   maxMs: number;
   /**
-   * A session that lasted this long was healthy, whether or not it called `healthy()`: the
+   * A connection that lasted this long was healthy, whether or not it called `healthy()`: the
    * next delay starts from the minimum again. Default: only `healthy()` counts.
    */
   healthyAfterMs?: number;
@@ -55,7 +55,7 @@ export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
     let healthy = false;
     let failure: unknown;
     try {
-      await options.session(attempt, () => {
+      await options.connection(attempt, () => {
         healthy = true;
       });
     } catch (error) {
@@ -73,7 +73,7 @@ export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
       { attempt: attempt + 1, delayMs, err: failure },
       prefix +
         (failure === undefined
-          ? 'session ended; reconnecting after delay'
+          ? 'connection lost; reconnecting after delay'
           : 'connect attempt failed; retrying after delay'),
     );
     options.onRetry?.(attempt, delayMs);

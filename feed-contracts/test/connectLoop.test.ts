@@ -4,7 +4,7 @@ import { connectLoop } from '../src/connectLoop.js';
 const logger = { warn: () => {} };
 
 describe('connectLoop', () => {
-  it('waits capped exponential delays with full jitter, resetting after a healthy session', async () => {
+  it('waits capped exponential delays with full jitter, resetting after a healthy connection', async () => {
     const controller = new AbortController();
     const delays: number[] = [];
     let clock = 0;
@@ -21,9 +21,9 @@ describe('connectLoop', () => {
         delays.push(ms);
         clock += ms;
       },
-      session: async () => {
+      connection: async () => {
         calls += 1;
-        // The 7th session runs healthy for a while before it is lost.
+        // The 7th connection runs healthy for a while before it is lost.
         if (calls === 7) {
           clock += 6000;
           return;
@@ -35,7 +35,7 @@ describe('connectLoop', () => {
     expect(delays).toEqual([99, 199, 399, 799, 999, 999, 99, 199, 399]);
   });
 
-  it('starts from the minimum again after a session that called healthy(), however short', async () => {
+  it('starts from the minimum again after a connection that called healthy(), however short', async () => {
     const controller = new AbortController();
     const delays: number[] = [];
     const attempts: number[] = [];
@@ -50,10 +50,10 @@ describe('connectLoop', () => {
       sleep: async (ms) => {
         delays.push(ms);
       },
-      session: async (attempt, healthy) => {
+      connection: async (attempt, healthy) => {
         attempts.push(attempt);
         calls += 1;
-        // The 4th session gets its channel open, then is lost at once.
+        // The 4th connection gets its channel open, then is lost at once.
         if (calls === 4) return healthy();
         if (calls === 7) controller.abort();
         throw new Error('ECONNREFUSED');
@@ -63,7 +63,7 @@ describe('connectLoop', () => {
     expect(delays).toEqual([99, 199, 399, 99, 199, 399]);
   });
 
-  it('without healthyAfterMs, a long session that never called healthy() keeps the delay growing', async () => {
+  it('without healthyAfterMs, a long connection that never called healthy() keeps the delay growing', async () => {
     const controller = new AbortController();
     const delays: number[] = [];
     let clock = 0;
@@ -78,7 +78,7 @@ describe('connectLoop', () => {
       sleep: async (ms) => {
         delays.push(ms);
       },
-      session: async () => {
+      connection: async () => {
         clock += 60_000;
         if (++calls === 4) controller.abort();
         throw new Error('refused after the handshake');
@@ -98,7 +98,7 @@ describe('connectLoop', () => {
         healthyAfterMs: 1000,
         logger,
         isFatal: (error) => error === fatal,
-        session: async () => {
+        connection: async () => {
           calls += 1;
           throw fatal;
         },
@@ -124,7 +124,7 @@ describe('connectLoop', () => {
           depths.push(new Error().stack!.split('\n').length);
           if (attempt === 5000) controller.abort();
         },
-        session: async () => {
+        connection: async () => {
           await Promise.resolve();
           throw new Error('ECONNREFUSED');
         },
@@ -150,7 +150,7 @@ describe('connectLoop', () => {
       healthyAfterMs: 1000,
       logger: capture,
       random: () => 0.5,
-      session: async () => {
+      connection: async () => {
         if (++calls === 3) controller.abort();
         throw new Error('down');
       },
@@ -172,7 +172,7 @@ describe('connectLoop', () => {
       maxMs: 1,
       logger: { warn: (_details, message) => messages.push(message) },
       sleep: async () => {},
-      session: async (_attempt, healthy) => {
+      connection: async (_attempt, healthy) => {
         calls += 1;
         if (calls === 1) throw new Error('down');
         if (calls === 3) controller.abort();
@@ -181,7 +181,7 @@ describe('connectLoop', () => {
     });
     expect(messages).toEqual([
       'live feed: connect attempt failed; retrying after delay',
-      'live feed: session ended; reconnecting after delay',
+      'live feed: connection lost; reconnecting after delay',
     ]);
   });
 });

@@ -119,7 +119,7 @@ export class PgLiveFeed implements LiveFeed {
         minMs: this.options.reconnect.minMs,
         maxMs: this.options.reconnect.maxMs,
         logger: this.options.logger,
-        session: (_attempt, healthy) =>
+        connection: (_attempt, healthy) =>
           this.listen(() => {
             healthy();
             resolve();

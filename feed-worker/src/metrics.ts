@@ -98,7 +98,7 @@ export function createMetrics() {
     }),
     reconnects: new Counter({
       name: 'feed_worker_reconnects_total',
-      help: 'Broker sessions that ended or failed to start and were retried.',
+      help: 'Broker connections that were lost or failed to open, and were retried.',
       registers,
     }),
     lag: new Gauge({

@@ -24,7 +24,7 @@ export interface WorkerOptions {
 
 export interface WorkerStats {
   /** Broker connections that reached consuming. */
-  sessions: number;
+  connections: number;
   batches: number;
   buffered: number;
   /** True while a batch is being stored, or a message parked. */
@@ -79,7 +79,7 @@ export async function startWorker(
     stopping: false,
     databaseOk: true,
     fatal: undefined as unknown,
-    sessions: 0,
+    connections: 0,
     connectAttempts: 0,
   };
   const updateReady = () => metrics.ready.set(notReadyReason() === null ? 1 : 0);
@@ -172,7 +172,7 @@ export async function startWorker(
     isFatal: (error) => isFeedError(error) && error.code === FeedErrorCode.TopologyMismatch,
     onAttempt: options.onAttempt,
     onRetry: () => metrics.reconnects.inc(),
-    session: async (attempt) => {
+    connection: async (attempt) => {
       const url = urlForAttempt(config.amqpUrls, state.connectAttempts++);
       logger.info({ attempt: attempt + 1, url: redactUrl(url) }, 'connecting to the broker');
       await runConsumer({
@@ -201,7 +201,7 @@ export async function startWorker(
           updateReady();
         },
         onConsuming: (consumer) => {
-          state.sessions += 1;
+          state.connections += 1;
           state.current = consumer;
           if (state.stopping) return consumer.end('stopping');
           updateReady();
@@ -260,7 +260,7 @@ export async function startWorker(
     done,
     metrics,
     stats: () => ({
-      sessions: state.sessions,
+      connections: state.connections,
       batches: pipeline.batches(),
       buffered: batcher.size,
       busy: pipeline.busy(),

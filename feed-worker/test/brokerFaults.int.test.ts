@@ -71,9 +71,13 @@ it('P1: stores every event exactly once across broker cuts, re-attaches its cons
   const ids = await publishStream(publisher, source, 3000);
   expect(ids).toHaveLength(3000);
   expect(await cuts.done(), 'connections cut by each of the three cuts').toEqual([1, 1, 1]);
-  await waitFor('a new session after each cut', () => w.stats().sessions === 4 && w.isReady(), {
-    timeout: 20_000,
-  });
+  await waitFor(
+    'a new connection after each cut',
+    () => w.stats().connections === 4 && w.isReady(),
+    {
+      timeout: 20_000,
+    },
+  );
   // An outage that lasts: readiness fails while no consumer is attached.
   proxy.down();
   await waitFor('not ready', async () => (await readyz(w.httpPort)).status === 503);
@@ -97,13 +101,13 @@ it('P1: stores every event exactly once across broker cuts, re-attaches its cons
 it('P1: the broker closing every connection of the vhost (CONNECTION_FORCED) mid-stream loses nothing', async () => {
   const w = await start();
   const source = 'forced';
-  const sessions = w.stats().sessions;
+  const connections = w.stats().connections;
   const seen = await readers.watch(source);
   const ids = await publishStream(publisher, source, 500);
   await waitFor('some stored', async () => (await storedFor(db.url, source)) > 100);
   // Scoped to this test's vhost; it closes the test publisher's connection too.
   await rabbitmqctl('close_all_connections', '--vhost', vhost.name, 'worker test');
-  await waitFor('a new session', () => w.stats().sessions > sessions && w.isReady(), {
+  await waitFor('a new connection', () => w.stats().connections > connections && w.isReady(), {
     timeout: 20_000,
   });
   await publisher.close().catch(() => {});
@@ -119,9 +123,9 @@ it('P1: the broker closing every connection of the vhost (CONNECTION_FORCED) mid
 
 it('P2: re-declares and consumes again after the queue is deleted under it', async () => {
   const w = await start();
-  const before = w.stats().sessions;
+  const before = w.stats().connections;
   await publisher.channel.deleteQueue('feed.events');
-  await waitFor('a new session', () => w.stats().sessions > before && w.isReady(), {
+  await waitFor('a new connection', () => w.stats().connections > before && w.isReady(), {
     timeout: 20_000,
   });
   await publishStream(publisher, 'after-delete', 20);

@@ -76,7 +76,7 @@ it('P11: the broker closes the channel of a commit held past consumer_timeout; t
           expect(JSON.stringify(closed.err)).toMatch(/PRECONDITION_FAILED/);
           await lock.release();
           released = true;
-          await waitFor('a new session', () => w.stats().sessions === 2 && w.isReady(), {
+          await waitFor('a new connection', () => w.stats().connections === 2 && w.isReady(), {
             timeout: 20_000,
           });
           await seen.expectEachOnce(ids);

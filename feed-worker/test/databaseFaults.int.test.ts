@@ -105,18 +105,18 @@ it('stores every event exactly once while its database connections are killed mi
 it('P11: a commit held past the heartbeat keeps the connection: nothing lost, nothing twice', async () => {
   const { worker: w } = await start({ WORKER_HEARTBEAT_S: '1' });
   const lock = await holdFeedTable(db.url);
-  const sessions = w.stats().sessions;
+  const connections = w.stats().connections;
   const seen = await readers.watch('slow-db');
   const ids = await publishStream(publisher, 'slow-db', 200);
   await waitFor('a batch waiting on the lock', () => w.stats().busy);
   // Four heartbeat intervals with the worker waiting on the database.
   await new Promise((resolve) => setTimeout(resolve, 4000));
-  expect(w.stats().sessions).toBe(sessions);
+  expect(w.stats().connections).toBe(connections);
   expect(w.isReady()).toBe(true);
   await lock.release();
   await waitFor('stored', async () => (await storedFor(db.url, 'slow-db')) === 200);
   await seen.expectEachOnce(ids);
-  expect(w.stats().sessions).toBe(sessions);
+  expect(w.stats().connections).toBe(connections);
   expect(await counter(w.httpPort, 'feed_worker_reconnects_total')).toBe(0);
   await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0);
 });
@@ -127,10 +127,10 @@ it('P5: a batch whose connection is cut mid-commit is not acked on the new chann
   const seen = await readers.watch('mid-commit');
   const ids = await publishStream(publisher, 'mid-commit', 30);
   await waitFor('a batch waiting on the lock', () => w.stats().busy);
-  const sessions = w.stats().sessions;
+  const connections = w.stats().connections;
   proxy.cut();
-  // The new session receives the redelivered copies while the first commit still waits.
-  await waitFor('a new session', () => w.stats().sessions > sessions);
+  // The new connection receives the redelivered copies while the first commit still waits.
+  await waitFor('a new connection', () => w.stats().connections > connections);
   await lock.release();
   await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0, {
     timeout: 20_000,
@@ -144,7 +144,7 @@ it('P5: a batch whose connection is cut mid-commit is not acked on the new chann
   expect(await counter(w.httpPort, 'feed_worker_events_duplicate_total')).toBeGreaterThan(0);
   // No 406 (unknown delivery tag): no channel was closed by the broker.
   expect(lines().filter((l) => JSON.stringify(l).includes('406'))).toEqual([]);
-  expect(w.stats().sessions).toBe(sessions + 1);
+  expect(w.stats().connections).toBe(connections + 1);
 });
 
 it('keeps the batch and reports not ready while the database refuses connections', async () => {

@@ -97,7 +97,7 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
       WORKER_RECONNECT_MIN_MS: '1',
       WORKER_RECONNECT_MAX_MS: '20',
     }),
-    // Queue checks often, so their timer and channels are part of every session measured.
+    // Queue checks often, so their timer and channels are part of every connection measured.
     { logger: log.logger, healthyAfterMs: 60_000, queueCheckIntervalMs: 100 },
   );
   try {
@@ -122,13 +122,17 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
     await waitFor('two connections and two channels on the broker', () => brokerHolds(2, 2));
 
     for (let cycle = 0; cycle < 100; cycle += 1) {
-      const sessions = w.stats().sessions;
+      const connections = w.stats().connections;
       expect(proxy.cut(), `cycle ${cycle}: the consumer connection cut`).toBe(1);
-      await waitFor(`session ${sessions + 1}`, () => w.stats().sessions > sessions && w.isReady(), {
-        timeout: 20_000,
-      });
+      await waitFor(
+        `connection ${connections + 1}`,
+        () => w.stats().connections > connections && w.isReady(),
+        {
+          timeout: 20_000,
+        },
+      );
     }
-    expect(w.stats().sessions).toBe(101);
+    expect(w.stats().connections).toBe(101);
 
     // What a reconnect reuses has the listeners it had, and nothing passed the listener limit
     // (Node warns at 11 on any emitter or AbortSignal: the ones inside the worker too).
@@ -136,7 +140,7 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
     expect(listenerWarnings.warnings()).toEqual([]);
     // What a reconnect creates has as many listeners as the first one had.
     expect(newestConnectionListeners(consumer)).toEqual(start.created);
-    // No socket, server or timer left behind by the 100 sessions (one closing may take a
+    // No socket, server or timer left behind by the 100 connections (one closing may take a
     // moment; one that stays is a leak).
     await waitFor('no more handles of any type than before', () => {
       return grownResources(start.resources).length === 0;
@@ -149,15 +153,15 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
     await waitFor('still two connections and two channels on the broker', () => brokerHolds(2, 2));
     // The 100 ended connections are collectable: the current one stays, and at most the last
     // one ended (a loop may hold its close error until the next, and an error's stack holds
-    // what threw it). A reconnect that kept something of each session would leave a hundred.
+    // what threw it). A reconnect that kept something of each connection would leave a hundred.
     expect(openedConnections.filter((c) => consumer.test(c.name))).toHaveLength(101);
     let end = await collected();
-    await waitFor('the ended sessions collected', async () => {
+    await waitFor('the ended connections collected', async () => {
       end = await collected();
       return end.alive <= start.alive + 1;
     }).catch(() => {});
     expect(end.alive, 'worker connections still in memory').toBeLessThanOrEqual(start.alive + 1);
-    // What a session holds (buffers, parsers, closures) would add up to several MB over 100.
+    // What a connection holds (buffers, parsers, closures) would add up to several MB over 100.
     expect(end.heap - start.heap).toBeLessThan(5 * 1024 * 1024);
     const metrics = await (await fetch(`http://127.0.0.1:${w.httpPort}/metrics`)).text();
     expect(Number(/feed_worker_reconnects_total (\d+)/.exec(metrics)![1])).toBeGreaterThanOrEqual(

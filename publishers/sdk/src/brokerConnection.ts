@@ -62,7 +62,7 @@ export class BrokerConnection {
       maxMs: options.reconnectMaxMs,
       logger: options.logger,
       isFatal: (error) => isFeedError(error) && error.code === FeedErrorCode.TopologyMismatch,
-      session: (_attempt, healthy) => this.connectOnce(healthy),
+      connection: (_attempt, healthy) => this.connectOnce(healthy),
     }).catch((error: unknown) => this.events.failed(error as FeedError));
   }
 
