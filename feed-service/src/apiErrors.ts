@@ -23,6 +23,7 @@ export const ApiErrorCode = {
   RouteNotFound: 'FEED_API_ROUTE_NOT_FOUND',
   AmbiguousId: 'FEED_API_AMBIGUOUS_ID',
   RateLimited: 'FEED_API_RATE_LIMITED',
+  AuthRateLimited: 'FEED_API_AUTH_RATE_LIMITED',
   BodyTooLarge: 'FEED_API_BODY_TOO_LARGE',
   BadBody: 'FEED_API_BAD_BODY',
   UnsupportedMediaType: 'FEED_API_UNSUPPORTED_MEDIA_TYPE',

@@ -9,7 +9,7 @@ import { HeadCache } from './headCache.js';
 import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { ReadRouter } from './readRouter.js';
-import { createGuards } from './plugins/auth.js';
+import { createCallerLookup, createGuards } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
@@ -50,6 +50,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: limits.maxBodyBytes,
+    // SERVICE_TRUSTED_PROXIES: only these peers' X-Forwarded-For names the client (request.ip,
+    // which rate limits and logs use). Off by default: a client could name any address.
+    ...(config.trustedProxies.length === 0 ? {} : { trustProxy: config.trustedProxies }),
     // Two log lines per request would cost more than the head of the feed itself; metrics count
     // requests, and errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -84,7 +87,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   void headCache?.refresh();
   const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
   const metrics = new ServiceMetrics();
-  const guards = createGuards(config);
   // DATABASE_READ_URL: pages, items and stream catch-up read there once it caught up.
   const readPool =
     config.databaseReadUrl === undefined
@@ -98,7 +100,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const readRouter = new ReadRouter({ primary: pool, replica: readPool, liveFeed, metrics });
 
   await app.register(errorsPlugin);
-  await app.register(securityPlugin, config);
+  const callerOf = createCallerLookup(config);
+  await app.register(securityPlugin, { ...config, callerOf });
+  const failures = app.createRateLimit({
+    max: config.authFailureMax,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `auth failures ${request.ip}`,
+  });
+  const guards = createGuards(config, callerOf, {
+    read: async (request) => {
+      const state = await failures(request, { increment: false });
+      return state.isAllowed ? { remaining: 1, ttlInSeconds: 0 } : state;
+    },
+    count: (request) => failures(request),
+  });
   await app.register(metricsPlugin, { metrics });
   await app.register(docsPlugin);
   await app.register(healthRoutes, { pool, liveFeed, metrics, readRouter });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   commonEnv,
   envBoolean,
@@ -31,8 +32,15 @@ export interface ServiceConfig {
   readTokens: string[];
   /** Portal origins allowed by CORS. Empty: no cross-origin access. */
   corsOrigins: string[];
-  /** Requests per minute per client address. */
+  /** Requests per minute per reader, per key, or per address for the rest. */
   rateLimitMax: number;
+  /** Failed authentications per minute per address before it is answered 429 for the minute. */
+  authFailureMax: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or `loopback`,
+   * `linklocal`, `uniquelocal`). Empty: none, the client is the peer address.
+   */
+  trustedProxies: string[];
   dbPoolMax: number;
   /** Comment line sent on idle streams so proxies keep them open, ms. */
   streamHeartbeatMs: number;
@@ -64,6 +72,8 @@ const variables = {
   SERVICE_READ_TOKENS: optionalText,
   SERVICE_CORS_ORIGINS: optionalText,
   SERVICE_RATE_LIMIT_MAX: envInteger(1, 10_000_000, 6000),
+  SERVICE_AUTH_FAILURE_MAX: envInteger(1, 1_000_000, 30),
+  SERVICE_TRUSTED_PROXIES: optionalText,
   SERVICE_DB_POOL_MAX: envInteger(2, 200, 10),
   SERVICE_STREAM_HEARTBEAT_MS: envInteger(1000, 300_000, 15_000),
   SERVICE_STREAM_MAX_BUFFERED_BYTES: envInteger(1024, 1024 * 1024 * 1024, 1024 * 1024),
@@ -78,6 +88,26 @@ function list(value: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item !== '');
+}
+
+const proxyPresets = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `10.0.0.5`, `10.0.0.0/8`, `::1`, `fd00::/8` or a preset name, as Fastify's trustProxy reads them. */
+function trustedProxies(value: string): string[] {
+  const items = list(value);
+  for (const item of items) {
+    const [address = '', prefix, ...rest] = item.split('/');
+    const version = isIP(address);
+    const prefixOk =
+      prefix === undefined ||
+      (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (proxyPresets.has(item)) continue;
+    if (version === 0 || !prefixOk || rest.length > 0)
+      throw invalidConfig(
+        `SERVICE_TRUSTED_PROXIES: "${item}" is not an address, a CIDR range or one of loopback, linklocal, uniquelocal`,
+      );
+  }
+  return items;
 }
 
 /** Secrets shorter than this are guessable; refusing them at start beats a weak deployment. */
@@ -129,6 +159,8 @@ export function loadConfig(env: Env): ServiceConfig {
     readTokens: secrets('SERVICE_READ_TOKENS', values.SERVICE_READ_TOKENS),
     corsOrigins,
     rateLimitMax: values.SERVICE_RATE_LIMIT_MAX,
+    authFailureMax: values.SERVICE_AUTH_FAILURE_MAX,
+    trustedProxies: trustedProxies(values.SERVICE_TRUSTED_PROXIES),
     dbPoolMax: values.SERVICE_DB_POOL_MAX,
     streamHeartbeatMs: values.SERVICE_STREAM_HEARTBEAT_MS,
     streamMaxBufferedBytes: values.SERVICE_STREAM_MAX_BUFFERED_BYTES,

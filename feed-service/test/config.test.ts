@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       readTokens: [],
       corsOrigins: [],
       rateLimitMax: 6000,
+      authFailureMax: 30,
+      trustedProxies: [],
       dbPoolMax: 10,
       streamHeartbeatMs: 15000,
       streamMaxBufferedBytes: 1048576,

@@ -1,4 +1,4 @@
-import type { FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { ServiceConfig } from '../config.js';
 import { bearerToken, tokenMatches } from '../tokenMatch.js';
@@ -12,7 +12,26 @@ export interface Guards {
   admin: onRequestHookHandler;
 }
 
-type AuthConfig = Pick<ServiceConfig, 'readTokens' | 'apiKeys' | 'adminToken'>;
+/**
+ * Who a request is, from the credential it presents: the admin, the n-th read token
+ * (`reader:1`…) or the n-th API key (`key:1`…). Never the token itself: `id` is logged and
+ * names rate-limit buckets.
+ */
+export interface Caller {
+  kind: 'admin' | 'reader' | 'key';
+  id: string;
+}
+
+type AuthConfig = Pick<ServiceConfig, 'readTokens' | 'apiKeys' | 'adminToken' | 'authFailureMax'>;
+
+/**
+ * Failed authentications of one address in the current minute: `read` looks without counting,
+ * `count` adds one. Built on @fastify/rate-limit's own store (`app.createRateLimit`).
+ */
+export interface FailureCounter {
+  read(request: FastifyRequest): Promise<{ remaining: number; ttlInSeconds: number }>;
+  count(request: FastifyRequest): Promise<unknown>;
+}
 
 function presented(request: FastifyRequest, alsoApiKeyHeader: boolean): string | undefined {
   const header = request.headers['x-api-key'];
@@ -20,54 +39,109 @@ function presented(request: FastifyRequest, alsoApiKeyHeader: boolean): string |
   return bearerToken(request.headers.authorization);
 }
 
-function check(
-  token: string | undefined,
-  accepted: readonly string[],
-  what: string,
-): ApiError | undefined {
-  if (token === undefined)
-    return new ApiError(401, ApiErrorCode.AuthMissing, `${what} required`, {
-      param: 'Authorization',
-    });
-  if (!tokenMatches(token, accepted))
-    return new ApiError(401, ApiErrorCode.AuthInvalid, `${what} is not valid`, {
-      param: 'Authorization',
-    });
-  return undefined;
+/** Finds the caller a request's credential names, once per request. */
+export function createCallerLookup(
+  config: Pick<AuthConfig, 'readTokens' | 'apiKeys' | 'adminToken'>,
+): (request: FastifyRequest) => Caller | undefined {
+  const known = new WeakMap<FastifyRequest, Caller | null>();
+  const admin = config.adminToken === undefined ? [] : [config.adminToken];
+  const indexOf = (token: string, tokens: readonly string[]) =>
+    tokens.findIndex((candidate) => tokenMatches(token, [candidate]));
+  const identify = (request: FastifyRequest): Caller | null => {
+    const bearer = presented(request, false);
+    if (bearer !== undefined && tokenMatches(bearer, admin)) return { kind: 'admin', id: 'admin' };
+    if (bearer !== undefined && config.readTokens.length > 0) {
+      const reader = indexOf(bearer, config.readTokens);
+      if (reader !== -1) return { kind: 'reader', id: `reader:${reader + 1}` };
+    }
+    const key = presented(request, true);
+    if (key !== undefined && config.apiKeys.length > 0) {
+      const index = indexOf(key, config.apiKeys);
+      if (index !== -1) return { kind: 'key', id: `key:${index + 1}` };
+    }
+    return null;
+  };
+  return (request) => {
+    let caller = known.get(request);
+    if (caller === undefined) {
+      caller = identify(request);
+      known.set(request, caller);
+    }
+    return caller ?? undefined;
+  };
 }
 
-/** The access checks, one per kind of caller. Tokens are compared in constant time. */
-export function createGuards(config: AuthConfig): Guards {
-  const admin = config.adminToken === undefined ? [] : [config.adminToken];
-  const readers = [...config.readTokens, ...admin];
+/**
+ * The access checks, one per kind of caller. Tokens are compared in constant time. An address
+ * that failed `authFailureMax` times within a minute is answered 429 for the rest of that
+ * minute, whatever it presents: guessing a token costs a minute per `authFailureMax` tries,
+ * and the answer says nothing about whether a guess was right.
+ */
+export function createGuards(
+  config: AuthConfig,
+  callerOf: (request: FastifyRequest) => Caller | undefined,
+  failures: FailureCounter,
+): Guards {
+  const guard = (
+    accepted: ReadonlyArray<Caller['kind']>,
+    what: string,
+    alsoApiKeyHeader: boolean,
+  ) =>
+    async function (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const token = presented(request, alsoApiKeyHeader);
+      if (token === undefined)
+        throw new ApiError(401, ApiErrorCode.AuthMissing, `${what} required`, {
+          param: 'Authorization',
+        });
+      const state = await failures.read(request);
+      if (state.remaining <= 0) {
+        reply.header('retry-after', String(state.ttlInSeconds));
+        throw new ApiError(
+          429,
+          ApiErrorCode.AuthRateLimited,
+          `more than ${config.authFailureMax} failed authentications from ${request.ip} within a minute (SERVICE_AUTH_FAILURE_MAX); retry in ${state.ttlInSeconds} s with a valid credential`,
+        );
+      }
+      const caller = callerOf(request);
+      if (caller !== undefined && accepted.includes(caller.kind)) return;
+      await failures.count(request);
+      request.log.warn({ client: request.ip, guard: what }, 'authentication failed');
+      throw new ApiError(401, ApiErrorCode.AuthInvalid, `${what} is not valid`, {
+        param: 'Authorization',
+      });
+    };
+
+  const checkReader = guard(['reader', 'admin'], 'a bearer token', false);
+  const checkKey = guard(['key'], 'an API key', true);
+  const checkAdmin = guard(['admin'], 'the admin token', false);
   return {
     async read(request, reply) {
       if (config.readTokens.length === 0) return;
-      const error = check(presented(request, false), readers, 'a bearer token');
-      if (error !== undefined) {
-        reply.header('www-authenticate', 'Bearer realm="feed"');
+      try {
+        await checkReader(request, reply);
+      } catch (error) {
+        if (error instanceof ApiError && error.statusCode === 401)
+          reply.header('www-authenticate', 'Bearer realm="feed"');
         throw error;
       }
     },
-    async publish(request) {
+    async publish(request, reply) {
       if (config.apiKeys.length === 0)
         throw new ApiError(
           403,
           ApiErrorCode.AuthDisabled,
           'publishing over HTTP is off: no SERVICE_API_KEYS configured',
         );
-      const error = check(presented(request, true), config.apiKeys, 'an API key');
-      if (error !== undefined) throw error;
+      await checkKey(request, reply);
     },
-    async admin(request) {
-      if (admin.length === 0)
+    async admin(request, reply) {
+      if (config.adminToken === undefined)
         throw new ApiError(
           403,
           ApiErrorCode.AuthDisabled,
           'admin operations are off: no SERVICE_ADMIN_TOKEN configured',
         );
-      const error = check(presented(request, false), admin, 'the admin token');
-      if (error !== undefined) throw error;
+      await checkAdmin(request, reply);
     },
   };
 }

@@ -73,8 +73,14 @@ export const errorsPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const apiError = toApiError(error, request.routeOptions.config.bodyErrorCode);
-      if (apiError.statusCode >= 500) request.log.error({ err: error }, apiError.message);
-      else request.log.info({ code: apiError.code, param: apiError.param }, apiError.message);
+      // request.ip: the client, forwarded by a trusted proxy (SERVICE_TRUSTED_PROXIES).
+      if (apiError.statusCode >= 500)
+        request.log.error({ err: error, client: request.ip }, apiError.message);
+      else
+        request.log.info(
+          { code: apiError.code, param: apiError.param, client: request.ip },
+          apiError.message,
+        );
       if (apiError.statusCode === 503) reply.header('retry-after', '5');
       return reply.code(apiError.statusCode).send(apiError.toBody());
     });

@@ -2,11 +2,27 @@ import fp from 'fastify-plugin';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { ServiceConfig } from '../config.js';
+import type { Caller } from './auth.js';
 
-type SecurityConfig = Pick<ServiceConfig, 'corsOrigins' | 'rateLimitMax' | 'maxQueryLength'>;
+type SecurityConfig = Pick<
+  ServiceConfig,
+  'corsOrigins' | 'rateLimitMax' | 'maxQueryLength' | 'trustedProxies'
+> & {
+  /** The caller a request's credential names (plugins/auth.ts), or undefined. */
+  callerOf: (request: FastifyRequest) => Caller | undefined;
+};
+
+/**
+ * The bucket a request counts in: its reader, key or the admin when its credential is valid,
+ * else its address (behind SERVICE_TRUSTED_PROXIES, the forwarded one). A wrong credential
+ * counts in its address's bucket, so guessing is limited like any anonymous traffic.
+ */
+function bucketOf(request: FastifyRequest, callerOf: SecurityConfig['callerOf']): string {
+  return callerOf(request)?.id ?? `address ${request.ip}`;
+}
 
 /** Security headers, CORS for the portal's origins, rate limiting and a cap on query length. */
 export const securityPlugin = fp(
@@ -44,15 +60,33 @@ export const securityPlugin = fp(
       exposedHeaders: ['ETag', 'Link', 'Retry-After'],
       maxAge: 600,
     });
+    const proxyHint =
+      config.trustedProxies.length === 0
+        ? ' (behind a reverse proxy, set SERVICE_TRUSTED_PROXIES so that each client counts on its own)'
+        : '';
     await app.register(rateLimit, {
+      // Applied by the hook below, before any route's own checks: otherwise a request that
+      // fails authentication would be answered before it was counted.
+      global: false,
       max: config.rateLimitMax,
       timeWindow: 60_000,
-      errorResponseBuilder: (_request, context) =>
+      // Buckets kept in memory (least recently used dropped): one per address, reader and key.
+      cache: 50_000,
+      keyGenerator: (request) => bucketOf(request, config.callerOf),
+      errorResponseBuilder: (request, context) =>
         new ApiError(
           429,
           ApiErrorCode.RateLimited,
-          `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
+          `rate limit of ${context.max} requests per minute for ${bucketOf(request, config.callerOf)} exceeded (SERVICE_RATE_LIMIT_MAX); retry in ${context.after}${callerHint(request)}`,
         ),
+    });
+    const callerHint = (request: FastifyRequest) =>
+      config.callerOf(request) === undefined ? proxyHint : '';
+    const limit = app.rateLimit();
+    app.addHook('onRequest', async function (request, reply) {
+      // Health and metrics opt out (config.rateLimit false): probes must always be answered.
+      if (request.routeOptions.config.rateLimit === false) return;
+      await limit.call(this, request, reply);
     });
   },
   { name: 'feed-security' },
