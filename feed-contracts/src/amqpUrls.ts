@@ -27,7 +27,10 @@ export function urlForAttempt(urls: readonly string[], attempt: number): string 
   return urls[attempt % urls.length]!;
 }
 
-/** A URL safe to log: the password replaced. */
+/**
+ * A URL safe to log: the password replaced; in a list (`AMQP_URL` with several nodes, or any
+ * text holding URLs), every URL's password.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  return url.replace(/(\/\/[^:/@,\s]+:)[^@,\s]*@/g, '$1***@');
 }

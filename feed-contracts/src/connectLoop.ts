@@ -22,6 +22,14 @@ export interface ConnectLoopOptions {
    * next delay starts from the minimum again. Default: only `healthy()` counts.
    */
   healthyAfterMs?: number;
+  /**
+   * A connection that ended (rather than failed to start) after lasting at least this long is
+   * followed by the next attempt at once, not after a delay: with several nodes in the list
+   * the next attempt goes to another node, which is likely up. A connection that dies sooner
+   * backs off as usual, so a client that is thrown out as soon as it attaches cannot spin.
+   * Default: never (with one node the next attempt meets the node that just went away).
+   */
+  atOnceAfterMs?: number;
   logger: LoopLogger;
   /** Names the client in the loop's log lines (`live feed: connect attempt failed; …`). */
   name?: string;
@@ -48,6 +56,7 @@ export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
   const sleep = options.sleep ?? abortableSleep;
   const prefix = options.name === undefined ? '' : `${options.name}: `;
   const healthyAfterMs = options.healthyAfterMs ?? Infinity;
+  const atOnceAfterMs = options.atOnceAfterMs ?? Infinity;
   let attempt = 0;
   while (!signal.aborted) {
     options.onAttempt?.(attempt);
@@ -63,12 +72,12 @@ export async function connectLoop(options: ConnectLoopOptions): Promise<void> {
       failure = error;
     }
     if (signal.aborted) break;
-    if (healthy || now() - startedAt >= healthyAfterMs) attempt = 0;
-    const delayMs = backoffDelay(
-      attempt,
-      { minMs: options.minMs, maxMs: options.maxMs },
-      options.random,
-    );
+    const lastedMs = now() - startedAt;
+    if (healthy || lastedMs >= healthyAfterMs) attempt = 0;
+    const delayMs =
+      failure === undefined && lastedMs >= atOnceAfterMs
+        ? 0
+        : backoffDelay(attempt, { minMs: options.minMs, maxMs: options.maxMs }, options.random);
     logger.warn(
       { attempt: attempt + 1, delayMs, err: failure },
       prefix +

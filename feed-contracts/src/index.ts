@@ -63,6 +63,12 @@ export {
   type AmqpSocketOptions,
 } from './amqpConnect.js';
 export {
+  amqpConnectAny,
+  type AmqpConnectAnyOptions,
+  type ClosableConnection,
+  type ConnectedNode,
+} from './amqpConnectAny.js';
+export {
   connectLoop,
   abortableSleep,
   type ConnectLoopOptions,

@@ -35,5 +35,11 @@ describe('AMQP URLs', () => {
     );
     expect(() => parseAmqpUrls('nonsense')).toThrow("'nonsense' is not a URL");
     expect(redactUrl('amqp://guest:guest@h:5672/v')).toBe('amqp://guest:***@h:5672/v');
+    // Every node of a list, as AMQP_URL holds it.
+    expect(
+      redactUrl(
+        'amqp://feed:s1@n1:5672/v,amqps://feed:s%2C2@n2:5671/v, amqp://n3:5672,amqp://u:@n4',
+      ),
+    ).toBe('amqp://feed:***@n1:5672/v,amqps://feed:***@n2:5671/v, amqp://n3:5672,amqp://u:***@n4');
   });
 });

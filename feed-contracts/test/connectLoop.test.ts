@@ -87,6 +87,35 @@ describe('connectLoop', () => {
     expect(delays).toEqual([99, 199, 399]);
   });
 
+  it('after a connection that ended having lasted atOnceAfterMs, tries again at once; never after a failure or a short connection', async () => {
+    const controller = new AbortController();
+    const delays: number[] = [];
+    let clock = 0;
+    let calls = 0;
+    // Connection by connection: up 5 s then lost, refused, up 5 s then lost, up 0.2 s then lost,
+    // refused, up 5 s then lost.
+    const lives: Array<number | 'refused'> = [5000, 'refused', 5000, 200, 'refused', 5000];
+    await connectLoop({
+      signal: controller.signal,
+      minMs: 100,
+      maxMs: 1000,
+      atOnceAfterMs: 1000,
+      logger,
+      random: () => 0.999999,
+      now: () => clock,
+      sleep: async (ms) => {
+        delays.push(ms);
+      },
+      connection: async () => {
+        const life = lives[calls++]!;
+        if (calls === lives.length) controller.abort();
+        if (life === 'refused') throw new Error('ECONNREFUSED');
+        clock += life;
+      },
+    });
+    expect(delays).toEqual([0, 199, 0, 799, 999]);
+  });
+
   it('stops on a fatal error and rethrows it', async () => {
     const fatal = new Error('mismatch');
     let calls = 0;

@@ -1,7 +1,7 @@
 import {
   FeedError,
   FeedErrorCode,
-  amqpConnect,
+  amqpConnectAny,
   declareTopology,
   describeTopologyMismatch,
   PRECONDITION_FAILED,
@@ -14,7 +14,11 @@ import { Consumer } from './consumer.js';
 import type { Logger } from './logger.js';
 
 export interface ConsumerOptions {
-  url: string;
+  /** The broker's nodes; the first that answers, starting from `firstNode`, is used. */
+  urls: readonly string[];
+  firstNode: number;
+  /** The node connected to, before anything is declared on it. */
+  onConnected?: (url: string, index: number) => void;
   name: string;
   heartbeatS: number;
   queueType: QueueType;
@@ -43,11 +47,13 @@ export interface ConsumerOptions {
  */
 export async function runConsumer(options: ConsumerOptions): Promise<void> {
   const { logger } = options;
-  const connection = await amqpConnect(connect, options.url, {
+  const { connection, url, index } = await amqpConnectAny(connect, options.urls, {
+    first: options.firstNode,
     heartbeatS: options.heartbeatS,
     timeoutMs: Math.max(5000, options.heartbeatS * 2000),
     name: options.name,
   });
+  options.onConnected?.(url, index);
   const closed = new Promise<void>((resolve) => connection.once('close', () => resolve()));
   let resolveEnded!: () => void;
   const ended = new Promise<void>((resolve) => (resolveEnded = resolve));

@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import {
-  amqpConnect,
+  amqpConnectAny,
   boundedText,
   declareTopology,
   redactUrl,
   topology,
-  urlForAttempt,
   type QueueType,
 } from '@feed/contracts';
 import type { ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
@@ -128,7 +127,7 @@ export class Parker {
   readonly #options: ParkerOptions;
   #channel: Promise<ConfirmChannel> | undefined;
   #connection: ChannelModel | undefined;
-  #attempt = 0;
+  #nextNode = 0;
   #closed = false;
   #parkId = 0;
   /** Park ids the broker returned as unroutable: feed.dead does not exist. */
@@ -228,12 +227,14 @@ export class Parker {
   }
 
   async #connect(): Promise<ConfirmChannel> {
-    const url = urlForAttempt(this.#options.urls, this.#attempt++);
-    const connection = await amqpConnect(connect, url, {
+    const { connection, url, index } = await amqpConnectAny(connect, this.#options.urls, {
+      first: this.#nextNode,
       heartbeatS: this.#options.heartbeatS,
       timeoutMs: 10_000,
       name: `feed-worker parking ${workerIdentity}`,
     });
+    // A later connection starts from the node after this one, should this one die.
+    this.#nextNode = index + 1;
     this.#connection = connection;
     const forget = (error?: Error) => {
       if (this.#connection !== connection) return;

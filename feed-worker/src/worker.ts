@@ -1,4 +1,4 @@
-import { FeedErrorCode, connectLoop, isFeedError, redactUrl, urlForAttempt } from '@feed/contracts';
+import { FeedErrorCode, connectLoop, isFeedError, redactUrl } from '@feed/contracts';
 import { createPool, probeWrite, storeEvents } from '@feed/store';
 import { Batcher } from './batcher.js';
 import type { WorkerConfig } from './config.js';
@@ -80,7 +80,7 @@ export async function startWorker(
     databaseOk: true,
     fatal: undefined as unknown,
     connections: 0,
-    connectAttempts: 0,
+    nextNode: 0,
   };
   const updateReady = () => metrics.ready.set(notReadyReason() === null ? 1 : 0);
 
@@ -168,15 +168,24 @@ export async function startWorker(
     minMs: config.reconnectMinMs,
     maxMs: config.reconnectMaxMs,
     healthyAfterMs: options.healthyAfterMs ?? 10_000,
+    // A consumer lost after a second of work goes to another node at once (its node died).
+    atOnceAfterMs: config.amqpUrls.length > 1 ? 1000 : undefined,
     logger,
     isFatal: (error) => isFeedError(error) && error.code === FeedErrorCode.TopologyMismatch,
     onAttempt: options.onAttempt,
     onRetry: () => metrics.reconnects.inc(),
     connection: async (attempt) => {
-      const url = urlForAttempt(config.amqpUrls, state.connectAttempts++);
-      logger.info({ attempt: attempt + 1, url: redactUrl(url) }, 'connecting to the broker');
+      let url = '';
+      logger.info({ attempt: attempt + 1 }, 'connecting to the broker');
       await runConsumer({
-        url,
+        urls: config.amqpUrls,
+        firstNode: state.nextNode,
+        onConnected: (connectedUrl, index) => {
+          url = connectedUrl;
+          // The next connection starts from the node after this one: if this one dies, the
+          // next attempt does not meet it first.
+          state.nextNode = index + 1;
+        },
         name: `feed-worker ${workerIdentity}`,
         heartbeatS: config.heartbeatS,
         queueType: config.queueType,

@@ -5,14 +5,13 @@ import {
   FeedErrorCode,
   PRECONDITION_FAILED,
   abortableSleep,
-  amqpConnect,
+  amqpConnectAny,
   backoffDelay,
   connectLoop,
   declareTopology,
   describeTopologyMismatch,
   isFeedError,
   redactUrl,
-  urlForAttempt,
 } from '@feed/contracts';
 import type { ResolvedPublisherOptions } from './options.js';
 import type { PublishBuffer } from './publishBuffer.js';
@@ -43,8 +42,8 @@ export class BrokerConnection {
   private channel: PublishChannel | undefined;
   private blockedReason: string | undefined;
   private lastError: string | undefined;
-  /** Counts every connect, for the round robin over the nodes. */
-  private attempts = 0;
+  /** The node the next connection tries first: the one after the node last connected to. */
+  private nextNode = 0;
   private readonly stop = new AbortController();
   private readonly loop: Promise<void>;
   private lost = 0;
@@ -61,6 +60,8 @@ export class BrokerConnection {
       minMs: options.reconnectMinMs,
       maxMs: options.reconnectMaxMs,
       logger: options.logger,
+      // A connection lost after a second of work goes to another node at once (its node died).
+      atOnceAfterMs: options.urls.length > 1 ? 1000 : undefined,
       isFatal: (error) => isFeedError(error) && error.code === FeedErrorCode.TopologyMismatch,
       connection: (_attempt, healthy) => this.connectOnce(healthy),
     }).catch((error: unknown) => this.events.failed(error as FeedError));
@@ -124,15 +125,21 @@ export class BrokerConnection {
   private async connectOnce(healthy: () => void): Promise<void> {
     const { options } = this;
     const log = options.logger;
-    const url = urlForAttempt(options.urls, this.attempts++);
-    log.debug({ url: redactUrl(url) }, 'feed publisher: connecting');
+    log.debug(
+      { first: redactUrl(options.urls[this.nextNode % options.urls.length]!) },
+      'feed publisher: connecting',
+    );
     let connection: ChannelModel;
+    let url: string;
     try {
-      connection = await amqpConnect(amqp.connect, url, {
+      const node = await amqpConnectAny(amqp.connect, options.urls, {
+        first: this.nextNode,
         heartbeatS: options.heartbeatS,
         timeoutMs: options.connectTimeoutMs,
         name: options.connectionName,
       });
+      ({ connection, url } = node);
+      this.nextNode = node.index + 1;
     } catch (error) {
       this.lastError = (error as Error).message;
       throw error;
