@@ -86,9 +86,13 @@ it('the node it consumes from dies: the worker goes to another node at once, con
     const consuming = log.lines().find((line) => line.msg === 'consuming feed.events');
     await waitFor('a second of consuming', () => Date.now() - Number(consuming!.time) >= 1000);
     nodeA.down();
-    await waitFor('a second connection', () => worker.stats().connections === 2 && worker.isReady(), {
-      timeout: 15_000,
-    });
+    await waitFor(
+      'a second connection',
+      () => worker.stats().connections === 2 && worker.isReady(),
+      {
+        timeout: 15_000,
+      },
+    );
     const retries = log
       .lines()
       .filter((line) => line.msg === 'connection lost; reconnecting after delay');
