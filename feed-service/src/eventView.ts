@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { encodeCursor, type StoredEvent } from '@feed/store';
+import type { EncodableBody } from './contentEncoding.js';
 
 /**
  * An event as the API shows it: its key, attributes, the display names of actor and subject
@@ -26,11 +27,9 @@ export function toEventView(event: StoredEvent): EventView {
 }
 
 /** A response body serialized once, with the entity tag of exactly those bytes. */
-export interface SerializedBody {
-  body: string;
+export interface SerializedBody extends EncodableBody {
+  /** The entity tag of the identity bytes; each coding derives its own (encodedEtag). */
   etag: string;
-  /** The body encoded once, for answers sent many times (UTF-8 encoding per send is costly). */
-  bytes?: Buffer;
 }
 
 export function serialize(value: unknown): SerializedBody {

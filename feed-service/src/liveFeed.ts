@@ -190,6 +190,9 @@ export class PgLiveFeed implements LiveFeed {
       // Whatever was stored while we were not listening.
       await this.readNew();
       this.ready = true;
+      // Caches filled before this connection listened (the head read at start, or anything
+      // read while it was down) may miss a change whose NOTIFY nobody heard: read again.
+      for (const listener of this.changeListeners) listener();
       logger.info(
         { position: this.position },
         this.listened ? 'live feed listening again' : 'live feed listening',

@@ -82,6 +82,11 @@ export const errorsPlugin = fp(
           apiError.message,
         );
       if (apiError.statusCode === 503) reply.header('retry-after', '5');
+      // An error is about this request only: nothing a cache should keep or revalidate, and
+      // none of the headers a route set for the answer it did not give.
+      reply.removeHeader('etag');
+      reply.removeHeader('content-encoding');
+      reply.header('cache-control', 'no-store');
       return reply.code(apiError.statusCode).send(apiError.toBody());
     });
     app.setNotFoundHandler((request, reply) => {
@@ -90,7 +95,7 @@ export const errorsPlugin = fp(
         ApiErrorCode.RouteNotFound,
         `no route ${request.method} ${request.url.split('?')[0]}`,
       );
-      return reply.code(404).send(error.toBody());
+      return reply.code(404).header('cache-control', 'no-store').send(error.toBody());
     });
   },
   { name: 'feed-errors' },

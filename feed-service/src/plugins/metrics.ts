@@ -46,6 +46,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly compressions = new Counter({
+    name: 'feed_http_compressions_total',
+    help: 'Bodies compressed, by coding (br, gzip): once per version of a cached page and coding, once per request otherwise.',
+    labelNames: ['encoding'] as const,
+    registers: [this.registry],
+  });
+
   readonly visibilityHeld = new Gauge({
     name: 'feed_visibility_held_seconds',
     help: 'Age of the oldest transaction writing the feed, which holds back what readers see (0: none; read at each /readyz).',

@@ -1,21 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { encodeCursor, getEvent, listPageJson } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
-import {
-  etagMatches,
-  etagOf,
-  serialize,
-  toEventView,
-  type FeedPage,
-  type SerializedBody,
-} from '../eventView.js';
+import { etagOf, serialize, toEventView, type FeedPage } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
 import type { ReadRouter } from '../readRouter.js';
+import { CacheControl, sendBody } from '../sendBody.js';
 import {
   EventIdParams,
   EventItem,
@@ -34,18 +27,14 @@ export interface EventsRoutesOptions {
   metrics: ServiceMetrics;
 }
 
-/** Sends a pre-serialized JSON body with its ETag, or 304 when the client already has it. */
-function sendJson(request: FastifyRequest, reply: FastifyReply, value: SerializedBody) {
-  reply.header('etag', value.etag);
-  reply.header('cache-control', 'no-cache');
-  if (etagMatches(request.headers['if-none-match'], value.etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(value.bytes ?? value.body);
-}
-
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
   { readRouter, headCache, pageCache, guards, metrics },
 ) => {
+  const shared = {
+    cacheControl: CacheControl.revalidate,
+    onCompress: (encoding: string) => metrics.compressions.inc({ encoding }),
+  };
   app.get(
     '/events',
     {
@@ -86,7 +75,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         next.set('cursor', page.nextCursor);
         reply.header('link', `</events?${next.toString()}>; rel="next"`);
       }
-      return sendJson(request, reply, page);
+      return sendBody(request, reply, page, shared);
     },
   );
 
@@ -118,7 +107,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
           `${found.length} sources use this id; add ?source= (one of: ${found.map((e) => e.source).join(', ')})`,
           { param: 'source' },
         );
-      return sendJson(request, reply, serialize(toEventView(found[0]!)));
+      return sendBody(request, reply, serialize(toEventView(found[0]!)), shared);
     },
   );
 };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
-import { etagMatches, etagOf } from '../eventView.js';
+import { etagOf, type SerializedBody } from '../eventView.js';
+import { CacheControl, sendBody } from '../sendBody.js';
 
 /**
  * The static files of the live page. The path is the same from `src/routes` and from
@@ -15,7 +16,10 @@ const files = {
   '/feed.css': { file: 'feed.css', type: 'text/css; charset=utf-8' },
 } as const;
 
-/** GET /, /feed.js, /feed.css: read once at start, served from memory with an ETag. */
+/**
+ * GET /, /feed.js, /feed.css: read once at start, served from memory with an ETag, compressed
+ * when the browser asks (each coding once).
+ */
 export const pageRoutes: FastifyPluginAsync = async (app) => {
   for (const [path, { file, type }] of Object.entries(files)) {
     let body: string;
@@ -26,11 +30,10 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
       app.log.error({ err: error, file }, 'live page file missing; the page is not served');
       continue;
     }
-    const etag = etagOf(body);
-    app.get(path, { schema: { hide: true } }, async (request, reply) => {
-      reply.header('etag', etag).header('cache-control', 'no-cache');
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      return reply.type(type).send(body);
-    });
+    // Compressed once per coding, on the first request that asks for it.
+    const served: SerializedBody = { body, bytes: Buffer.from(body), etag: etagOf(body) };
+    app.get(path, { schema: { hide: true } }, async (request, reply) =>
+      sendBody(request, reply, served, { cacheControl: CacheControl.revalidate, type }),
+    );
   }
 };

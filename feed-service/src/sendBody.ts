@@ -1,0 +1,71 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  chooseEncoding,
+  encodedBytes,
+  encodedEtag,
+  minCompressBytes,
+  type ContentEncoding,
+} from './contentEncoding.js';
+import { etagMatches, type SerializedBody } from './eventView.js';
+
+/**
+ * The Cache-Control of each kind of answer. Every change reaches every reader within a
+ * second, so no answer of the feed gets a freshness lifetime: caches keep the bodies and
+ * revalidate them on every use, and the validators (one ETag per body and coding) make that
+ * revalidation a 304 without a body. See the service README, "HTTP caching".
+ */
+export const CacheControl = {
+  /** The feed's lists and events, the same for every reader: any cache may store them. */
+  revalidate: 'no-cache',
+  /** An answer that depends on who asks: only the reader's own cache may store it. */
+  reader: 'private, no-cache',
+  /** Errors, admin answers: nothing to reuse. */
+  never: 'no-store',
+} as const;
+
+export interface SendBodyOptions {
+  cacheControl: string;
+  /** Default `application/json; charset=utf-8`. */
+  type?: string;
+  /** Told of each compression (a metric counts them). */
+  onCompress?: (encoding: 'br' | 'gzip') => void;
+}
+
+/** Adds a field to Vary, keeping what another plugin (CORS: Origin) put there. */
+function addVary(reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('vary');
+  if (current === undefined || current === '') {
+    reply.header('vary', field);
+    return;
+  }
+  const fields = String(current)
+    .toLowerCase()
+    .split(/\s*,\s*/);
+  if (!fields.includes(field.toLowerCase()) && !fields.includes('*'))
+    reply.header('vary', `${String(current)}, ${field}`);
+}
+
+/**
+ * Sends a body serialized once in the coding the client accepts (br, gzip or none), with the
+ * ETag of that coding, or a 304 when the client holds it already. The compressed bytes are
+ * kept on the body: a cached body is compressed once per coding, whoever asks.
+ */
+export async function sendBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  value: SerializedBody,
+  options: SendBodyOptions,
+): Promise<FastifyReply> {
+  const size = value.bytes?.length ?? value.body.length;
+  const encoding: ContentEncoding =
+    size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
+  const etag = encodedEtag(value.etag, encoding);
+  addVary(reply, 'Accept-Encoding');
+  reply.header('etag', etag);
+  reply.header('cache-control', options.cacheControl);
+  if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  reply.type(options.type ?? 'application/json; charset=utf-8');
+  if (encoding === 'identity') return reply.send(value.bytes ?? value.body);
+  const bytes = await encodedBytes(value, encoding, options.onCompress);
+  return reply.header('content-encoding', encoding).send(bytes);
+}
