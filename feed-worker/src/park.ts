@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   amqpConnectAny,
@@ -49,6 +50,12 @@ const maxReasonLength = 1000;
 
 /** Identifies this process in `x-feed-worker`. */
 export const workerIdentity = `${hostname()}:${process.pid}`;
+
+/**
+ * Starts every park id of this process. The random part keeps ids unique where the host name
+ * and the pid repeat (a restarted container is pid 1 again): feed-dead tells copies apart by it.
+ */
+const parkIdPrefix = `${workerIdentity}:${randomBytes(4).toString('hex')}`;
 
 function feedHeaders(request: ParkRequest, now: Date): Record<string, string> {
   const { message, why } = request;
@@ -184,7 +191,7 @@ export class Parker {
    */
   #send(channel: ConfirmChannel, content: Buffer, properties: Options.Publish): Promise<void> {
     const timeoutMs = this.#options.confirmTimeoutMs ?? 10_000;
-    const parkId = `${workerIdentity}:${(this.#parkId += 1)}`;
+    const parkId = `${parkIdPrefix}:${(this.#parkId += 1)}`;
     properties.headers = { ...properties.headers, 'x-feed-park-id': parkId };
     // Mandatory: a copy routed nowhere (feed.dead deleted) comes back instead of vanishing.
     properties.mandatory = true;
