@@ -7,6 +7,7 @@ COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
 COPY feed-contracts/package.json feed-contracts/
 COPY feed-logger/package.json feed-logger/
 COPY feed-store/package.json feed-store/
+COPY feed-dead/package.json feed-dead/
 COPY feed-worker/package.json feed-worker/
 COPY feed-service/package.json feed-service/
 COPY publishers/sdk/package.json publishers/sdk/
@@ -22,6 +23,7 @@ COPY package.json package-lock.json ./
 COPY feed-contracts/package.json feed-contracts/
 COPY feed-logger/package.json feed-logger/
 COPY feed-store/package.json feed-store/
+COPY feed-dead/package.json feed-dead/
 COPY feed-worker/package.json feed-worker/
 COPY feed-service/package.json feed-service/
 COPY publishers/sdk/package.json publishers/sdk/
@@ -30,6 +32,8 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/feed-contracts/dist feed-contracts/dist
 COPY --from=build /app/feed-logger/dist feed-logger/dist
 COPY --from=build /app/feed-store/dist feed-store/dist
+COPY --from=build /app/feed-dead/dist feed-dead/dist
+COPY --from=build /app/feed-dead/bin feed-dead/bin
 COPY --from=build /app/feed-worker/dist feed-worker/dist
 COPY --from=build /app/feed-service/dist feed-service/dist
 # The live page's static files are read from the package's src/public at run time.

@@ -9,6 +9,7 @@ const alias = {
   '@feed/contracts': src('feed-contracts'),
   '@feed/logger': src('feed-logger'),
   '@feed/store': src('feed-store'),
+  '@feed/dead': src('feed-dead'),
   '@feed/publisher': src('publishers/sdk'),
 };
 

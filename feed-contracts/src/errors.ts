@@ -39,6 +39,10 @@ export const FeedErrorCode = {
   PublishNacked: 'FEED_PUBLISH_NACKED',
   PublishUnroutable: 'FEED_PUBLISH_UNROUTABLE',
   PublishClosed: 'FEED_PUBLISH_CLOSED',
+  // Dead-letter operations (feed-dead, the admin endpoints).
+  DeadBusy: 'FEED_ERR_DEAD_BUSY',
+  DeadNotFound: 'FEED_ERR_DEAD_NOT_FOUND',
+  DeadSelection: 'FEED_ERR_DEAD_SELECTION',
 } as const;
 
 export type FeedErrorCode = (typeof FeedErrorCode)[keyof typeof FeedErrorCode];
@@ -52,6 +56,8 @@ const transientCodes: ReadonlySet<FeedErrorCode> = new Set([
   FeedErrorCode.PublishTimeout,
   FeedErrorCode.PublishNacked,
   FeedErrorCode.PublishClosed,
+  // Another dead-letter operation holds feed.dead; the same one can run once it ends.
+  FeedErrorCode.DeadBusy,
 ]);
 
 export class FeedError extends Error {
