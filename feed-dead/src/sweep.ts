@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { FeedError, FeedErrorCode, amqpConnect, redactUrl, topology } from '@feed/contracts';
+import { FeedError, FeedErrorCode, amqpConnectAny, topology } from '@feed/contracts';
 import {
   connect,
   type Channel,
@@ -18,7 +18,7 @@ export interface SweepProgress {
 }
 
 export interface SweepOptions {
-  /** Broker nodes, tried in turn until one answers. */
+  /** Broker nodes: the first that answers is used (amqpConnectAny). */
   urls: readonly string[];
   /** Shown in `rabbitmqctl list_connections`, e.g. `feed-dead replay`. */
   name: string;
@@ -59,23 +59,21 @@ function copyKey(message: GetMessage, parkId: string): string {
 }
 
 async function open(options: SweepOptions): Promise<ChannelModel> {
-  let last: unknown;
-  for (const url of options.urls) {
-    try {
-      return await amqpConnect(connect, url, {
-        heartbeatS: options.heartbeatS ?? 10,
-        timeoutMs: 10_000,
-        name: options.name,
-      });
-    } catch (error) {
-      last = new Error(`${redactUrl(url)}: ${(error as Error).message}`, { cause: error });
-    }
+  try {
+    const { connection } = await amqpConnectAny(connect, options.urls, {
+      first: 0,
+      heartbeatS: options.heartbeatS ?? 10,
+      timeoutMs: 10_000,
+      name: options.name,
+    });
+    return connection;
+  } catch (error) {
+    throw new FeedError(
+      FeedErrorCode.BrokerUnavailable,
+      `no broker answered: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  throw new FeedError(
-    FeedErrorCode.BrokerUnavailable,
-    `no broker answered: ${(last as Error | undefined)?.message ?? 'no AMQP_URL'}`,
-    { cause: last },
-  );
 }
 
 async function takeLock(connection: ChannelModel): Promise<Channel> {
