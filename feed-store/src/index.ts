@@ -22,7 +22,7 @@ export { classifyDatabaseError, SqlState, type DatabaseErrorKind } from './datab
 export { filterClause, type StoredEvent, type EventFilter } from './eventRow.js';
 export { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
 export { beginFeedWrite } from './sql/beginFeedWrite.js';
-export { notifyFeedChanged } from './sql/notifyFeedChanged.js';
+export { notifyFeedChanged, announceFeedChanged } from './sql/notifyFeedChanged.js';
 export { lockReactionTargets, REACTION_TARGET_LOCKS } from './sql/lockReactionTargets.js';
 export { applyReactions } from './sql/applyReactions.js';
 export { storeEvents, probeWrite, type StoreEventsResult } from './storeEvents.js';

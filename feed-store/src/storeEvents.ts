@@ -3,7 +3,7 @@ import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
 import { beginFeedWrite } from './sql/beginFeedWrite.js';
 import { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
-import { notifyFeedChanged } from './sql/notifyFeedChanged.js';
+import { announceFeedChanged } from './sql/notifyFeedChanged.js';
 
 export interface StoreEventsResult {
   /** The rows that are new, in batch order. */
@@ -19,7 +19,12 @@ export interface StoreEventsResult {
  * reactions as changes to their targets' counters. Either all of it commits or none does, so
  * a message whose events were stored can be acked, and one that was not is redelivered whole.
  * Batches of any number of workers commit concurrently; after the commit the listeners are
- * told (see notifyFeedChanged).
+ * told (see announceFeedChanged), without the caller waiting for it.
+ *
+ * A batch of events only (no reaction) is one statement, committed on its own: one round
+ * trip, as a hand-written batch insert. It is a feed writer from before its first row (its
+ * insert takes ROW EXCLUSIVE on `feed_events` when it is parsed, before the transaction has
+ * an id: see beginFeedWrite), so the visibility horizon counts it like any other.
  */
 export async function storeEvents(
   pool: Pool,
@@ -28,19 +33,27 @@ export async function storeEvents(
   const rows: FeedEvent[] = [];
   const reactions: FeedEvent[] = [];
   for (const event of events) (isReactionType(event.type) ? reactions : rows).push(event);
-  const result = await withTransaction(pool, async (client) => {
-    await beginFeedWrite(client);
-    const inserted = await insertEvents(client, rows);
-    const changed = await applyReactions(client, reactions);
-    return {
-      inserted,
-      duplicates: rows.length - inserted.length,
-      reactions: reactions.length,
-      changed: inserted.length + changed,
-    };
-  });
-  // Committed: a failure to notify costs the listeners' next look (within a second), no data.
-  if (result.changed > 0) await notifyFeedChanged(pool).catch(() => {});
+  const result =
+    reactions.length === 0
+      ? await insertEvents(pool, rows).then((inserted) => ({
+          inserted,
+          duplicates: rows.length - inserted.length,
+          reactions: 0,
+          changed: inserted.length,
+        }))
+      : await withTransaction(pool, async (client) => {
+          await beginFeedWrite(client);
+          const inserted = await insertEvents(client, rows);
+          const changed = await applyReactions(client, reactions);
+          return {
+            inserted,
+            duplicates: rows.length - inserted.length,
+            reactions: reactions.length,
+            changed: inserted.length + changed,
+          };
+        });
+  // Committed: a notify lost costs the listeners' next look (within a second), no data.
+  if (result.changed > 0) announceFeedChanged(pool);
   return { inserted: result.inserted, duplicates: result.duplicates, reactions: result.reactions };
 }
 

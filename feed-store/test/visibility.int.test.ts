@@ -11,6 +11,7 @@ import {
   listEvents,
   listEventsAfter,
   readVisibility,
+  storeEvents,
   type Pool,
   type Position,
   type StoredEvent,
@@ -28,6 +29,19 @@ let pool: Pool;
 beforeAll(async () => {
   db = await createTestDatabase('store-visibility');
   pool = createPool({ connectionString: db.url, max: 24 });
+  // A row whose data names `holdMs` keeps its statement running that long once the row has
+  // its transaction id (the column's default is computed before BEFORE triggers run), one that
+  // names `waitLock` until that advisory lock is free: a batch stored in one statement by
+  // storeEvents then stays open as a held transaction does.
+  await pool.query(`
+    create function visibility_hold_row() returns trigger language plpgsql as $$
+    begin
+      if new.data ? 'holdMs' then perform pg_sleep((new.data->>'holdMs')::numeric / 1000); end if;
+      if new.data ? 'waitLock' then perform pg_advisory_xact_lock((new.data->>'waitLock')::bigint); end if;
+      return new;
+    end $$;
+    create trigger visibility_hold_row before insert on feed_events
+      for each row execute function visibility_hold_row();`);
 });
 afterAll(async () => {
   await pool?.end();
@@ -56,11 +70,20 @@ interface Transaction {
   /** How long it stays open after its insert, ms: commits land in a random order. */
   holdMs: number;
   commit: boolean;
+  /** Stored as the worker stores a batch of events: storeEvents, one statement (it commits). */
+  oneStatement: boolean;
 }
 
 /** One writer's transactions, one after another, as a worker's batches are. */
 async function write(run: number, transactions: Transaction[], committed: Set<string>) {
   for (const tx of transactions) {
+    if (tx.oneStatement) {
+      const events = Array.from({ length: tx.size }, () => event(run));
+      events[0] = { ...events[0]!, data: { holdMs: tx.holdMs } };
+      await storeEvents(pool, events);
+      for (const e of events) committed.add(e.id);
+      continue;
+    }
     const client = await pool.connect();
     try {
       await client.query('begin');
@@ -123,6 +146,7 @@ it('many writers committing in random order: every reader sees every committed e
             size: fc.integer({ min: 1, max: 30 }),
             holdMs: fc.integer({ min: 0, max: 120 }),
             commit: fc.integer({ min: 0, max: 9 }).map((n) => n < 8),
+            oneStatement: fc.boolean(),
           }),
           { minLength: 1, maxLength: 4 },
         ),
@@ -240,5 +264,41 @@ it('a transaction writing the feed holds back what comes after it until it ends,
   expect((await listEvents(pool, { limit: 10, source: first.source })).map(key)).toEqual([
     second.id,
     first.id,
+  ]);
+});
+
+it('a batch stored in one statement by storeEvents holds back what comes after it until it commits', async () => {
+  const gate = new pg.Client({ connectionString: db.url });
+  await gate.connect();
+  const slow = { ...event(2000), data: { waitLock: 4242 } };
+  const fast = event(2000);
+  let slowStore: Promise<unknown> | undefined;
+  try {
+    await gate.query('select pg_advisory_lock(4242)');
+    slowStore = storeEvents(pool, [slow]);
+    await waitFor('the slow batch to wait with its transaction id', async () => {
+      const { rows } = await pool.query(
+        `select 1 from pg_stat_activity
+          where datname = current_database() and wait_event = 'advisory'
+            and backend_xid is not null`,
+      );
+      return rows.length === 1;
+    });
+    await storeEvents(pool, [fast]);
+    // Committed, but after a statement still running: not visible yet, the horizon is held.
+    expect(await listEvents(pool, { limit: 10, source: fast.source })).toEqual([]);
+    expect((await readVisibility(pool)).held).toBe(true);
+  } finally {
+    await gate.query('select pg_advisory_unlock(4242)');
+    await gate.end();
+  }
+  await slowStore;
+  await waitFor(
+    'both visible',
+    async () => (await listEvents(pool, { limit: 10, source: fast.source })).length === 2,
+  );
+  expect((await listEvents(pool, { limit: 10, source: fast.source })).map(key)).toEqual([
+    fast.id,
+    slow.id,
   ]);
 });

@@ -12,8 +12,10 @@ export interface InsertedEvent {
 /**
  * Stores a batch of events. Events already stored (same `source` and `id`) and repeats inside
  * the batch are skipped; the result lists only the rows that are new, in batch order. Call it
- * inside a transaction begun with `beginFeedWrite`; no lock is shared with other writers, and
- * readers see the rows once the visibility horizon passes them (see 003_concurrent_writes).
+ * inside a transaction begun with `beginFeedWrite`, or on its own (autocommitted: one
+ * statement, a feed writer from its parse on, see beginFeedWrite); no lock is shared with
+ * other writers, and readers see the rows once the visibility horizon passes them (see
+ * 003_concurrent_writes).
  */
 export async function insertEvents(
   client: Queryable,
