@@ -64,6 +64,13 @@ const Reaction = (id: string, description: string) =>
       target: ReactionTarget,
       reaction: Type.String({ pattern: ReactionKindPattern, description: 'like, fire, …' }),
       actor: Id,
+      version: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          description:
+            'Orders the changes of one (actor, reaction, target): the higher wins. The API assigns it; without it, the later event time wins.',
+        }),
+      ),
     },
     { $id: id, description },
   );
@@ -86,6 +93,102 @@ export const catalogue = {
 } as const satisfies Record<string, TSchema>;
 
 export type CatalogueType = keyof typeof catalogue;
+
+/** How the feed shows a type: what a reader of the catalogue needs beside its schema. */
+export interface TypePresentation {
+  /**
+   * The version of the type's `data` schema. A change that older events would fail is a new
+   * version; adding an optional field is not.
+   */
+  version: number;
+  /**
+   * One line of text: `{field}` is that field of `data` (`{a.b}` a nested one), `[…]` a part
+   * shown only when every field in it has a value. See renderTemplate (eventText.ts).
+   */
+  template: string;
+  /** Words for the values of a field, e.g. `change: created` → "was created". */
+  phrases?: Record<string, Record<string, string>>;
+  /** An emoji the page shows beside the line. */
+  icon: string;
+  category: 'people' | 'organisation' | 'reactions';
+  /** Whether readers may react to events of this type. */
+  reactable: boolean;
+}
+
+export const presentation: Record<CatalogueType, TypePresentation> = {
+  'employee.registered': {
+    version: 1,
+    template: '{name} joined {team} as {position}[ in {department}]',
+    icon: '👋',
+    category: 'people',
+    reactable: true,
+  },
+  'employee.position_changed': {
+    version: 1,
+    template: '{name} is now {position}[ (was {previousPosition})][ in {team}]',
+    icon: '🎉',
+    category: 'people',
+    reactable: true,
+  },
+  'team.structure_changed': {
+    version: 1,
+    template: 'Team {team} {change}[: {summary}]',
+    phrases: {
+      change: {
+        created: 'was created',
+        renamed: 'was renamed',
+        merged: 'was merged',
+        split: 'was split',
+        dissolved: 'was dissolved',
+        moved: 'moved',
+        members_changed: 'has new members',
+      },
+    },
+    icon: '🧩',
+    category: 'organisation',
+    reactable: true,
+  },
+  'department.renamed': {
+    version: 1,
+    template: '{from} was renamed {to}',
+    icon: '🏷️',
+    category: 'organisation',
+    reactable: true,
+  },
+  // Reactions change the counters of their target; they are not items of the feed.
+  'reaction.added': {
+    version: 1,
+    template: '{actor} reacted {reaction}',
+    icon: '➕',
+    category: 'reactions',
+    reactable: false,
+  },
+  'reaction.removed': {
+    version: 1,
+    template: '{actor} took back {reaction}',
+    icon: '➖',
+    category: 'reactions',
+    reactable: false,
+  },
+};
+
+/**
+ * The reactions readers choose from (`PUT /events/{id}/reactions/{kind}`). Publishers on AMQP
+ * may send other kinds; the API takes only these, so a typo never becomes a new kind.
+ */
+export const reactionKinds = [
+  { kind: 'like', emoji: '👍', label: 'Like' },
+  { kind: 'fire', emoji: '🔥', label: 'Fire' },
+  { kind: 'clap', emoji: '👏', label: 'Applause' },
+  { kind: 'love', emoji: '❤️', label: 'Love' },
+  { kind: 'party', emoji: '🎉', label: 'Celebrate' },
+] as const;
+
+export type ReactionKind = (typeof reactionKinds)[number]['kind'];
+
+export function isReactionKind(kind: string): kind is ReactionKind {
+  return reactionKinds.some((k) => k.kind === kind);
+}
 export type EventData<T extends CatalogueType> = Static<(typeof catalogue)[T]>;
 
 export const reactionTypes = ['reaction.added', 'reaction.removed'] as const;

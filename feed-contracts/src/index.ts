@@ -31,11 +31,17 @@ export {
   defaultActor,
   ReactionTarget,
   ReactionKindPattern,
+  presentation,
+  reactionKinds,
+  isReactionKind,
+  type TypePresentation,
+  type ReactionKind,
   type CatalogueType,
   type EventData,
   type ReactionType,
   type ReactionData,
 } from './catalogue.js';
+export { renderTemplate, eventText, type TextTemplate, type TextEvent } from './eventText.js';
 export {
   topology,
   queueArguments,

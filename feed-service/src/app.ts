@@ -15,12 +15,14 @@ import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
 import { securityPlugin } from './plugins/security.js';
 import { adminRoutes } from './routes/admin.js';
+import { catalogueRoutes } from './routes/catalogue.js';
 import { docsPlugin } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
 import { publishRoutes } from './routes/publish.js';
 import { streamRoutes } from './routes/stream.js';
+import { TypesSeen } from './typesSeen.js';
 
 export interface AppDeps {
   config: ServiceConfig;
@@ -98,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           onError: (error) => app.log.warn({ err: error }, 'idle read replica connection failed'),
         });
   const readRouter = new ReadRouter({ primary: pool, replica: readPool, liveFeed, metrics });
+  const typesSeen = new TypesSeen(pool, liveFeed);
 
   await app.register(errorsPlugin);
   const callerOf = createCallerLookup(config);
@@ -130,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(publishRoutes, { publisher: deps.publisher, guards });
   await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
+  await app.register(catalogueRoutes, { typesSeen, guards });
 
   // After the streams were ended (their preClose hook runs first): close the connections
   // server.close() would otherwise wait for without end.
@@ -138,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook('onClose', async () => {
     headCache?.close();
+    typesSeen.close();
     pageCache?.close();
     if (ownLiveFeed) await liveFeed.close();
     await readPool?.end();

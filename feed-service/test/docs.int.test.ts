@@ -31,8 +31,18 @@ describe('API documents', () => {
     const document = response.json();
     await SwaggerParser.validate(structuredClone(document));
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/events', '/events/{id}', '/events/stream']),
+      expect.arrayContaining(['/events', '/events/{id}', '/events/stream', '/catalogue']),
     );
+    // Every catalogue type's data schema, as GET /catalogue serves it, validated with the rest.
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(Object.values(catalogue).map((schema) => schema.$id)),
+    );
+    expect(document.components.schemas.EmployeeRegistered.required).toEqual([
+      'employeeId',
+      'name',
+      'team',
+      'position',
+    ]);
     const list = document.paths['/events'].get;
     expect(list.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining([

@@ -31,6 +31,7 @@ export { listEvents, type ListEventsOptions } from './sql/listEvents.js';
 export { listPageJson, type PageJson } from './sql/listPageJson.js';
 export { listEventsAfter, type ListEventsAfterOptions } from './sql/listEventsAfter.js';
 export { getEvent } from './sql/getEvent.js';
+export { listTypesSeen, type TypeSeen } from './sql/listTypesSeen.js';
 export {
   listChangesAfter,
   type StoredChange,

@@ -2,7 +2,9 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { catalogue } from '@feed/contracts';
 import { buildAsyncApiDocument } from '../asyncApiDocument.js';
+import { inlineSchema } from '../schemas.js';
 
 /**
  * OpenAPI from the route schemas (GET /openapi.json), Swagger UI at /docs, and the AMQP
@@ -12,6 +14,11 @@ import { buildAsyncApiDocument } from '../asyncApiDocument.js';
 export const docsPlugin = fp(
   async (app: FastifyInstance) => {
     await app.register(swagger, {
+      // Shared schemas keep their names (EmployeeRegistered, …) as OpenAPI components.
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) =>
+          typeof json.$id === 'string' ? json.$id : `def-${i}`,
+      },
       openapi: {
         openapi: '3.0.3',
         info: {
@@ -38,6 +45,10 @@ export const docsPlugin = fp(
         },
       },
     });
+    // The data schema of every catalogue type (the one GET /catalogue serves) as a component
+    // of the OpenAPI document, in its 3.0 form like the rest, so its validation covers them.
+    for (const schema of Object.values(catalogue))
+      app.addSchema({ ...inlineSchema(schema), $id: schema.$id });
     await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     const asyncApi = JSON.stringify(buildAsyncApiDocument());
