@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { catalogue, presentation, reactionKinds, type CatalogueType } from '@feed/contracts';
-import { etagMatches, etagOf } from '../eventView.js';
+import { etagOf, type SerializedBody } from '../eventView.js';
+import { CacheControl, sendBody } from '../sendBody.js';
 import type { Guards } from '../plugins/auth.js';
 import { errorResponses, inlineSchema } from '../schemas.js';
 import type { TypesSeen } from '../typesSeen.js';
@@ -93,6 +94,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<CatalogueRoutesOptions> 
   app,
   { typesSeen, guards },
 ) => {
+  let last: SerializedBody | undefined;
   app.get(
     '/catalogue',
     {
@@ -105,9 +107,7 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<CatalogueRoutesOptions> 
         response: { 200: CatalogueBody, ...errorResponses(401, 429, 503) },
       },
     },
-    async (request, typedReply) => {
-      // The body is sent as serialized once (its ETag is of those bytes), not re-serialized.
-      const reply = typedReply as FastifyReply;
+    async (request, reply) => {
       const all = await typesSeen.list();
       const seen = [...all]
         .sort((a, b) => (a.lastSeen > b.lastSeen ? -1 : a.lastSeen < b.lastSeen ? 1 : 0))
@@ -121,10 +121,11 @@ export const catalogueRoutes: FastifyPluginAsyncTypebox<CatalogueRoutesOptions> 
         seen,
         seenOmitted: all.length - seen.length,
       });
-      const etag = etagOf(body);
-      reply.header('etag', etag).header('cache-control', 'no-cache');
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      return reply.type('application/json; charset=utf-8').send(body);
+      // The same catalogue is sent as one body, compressed once per coding.
+      if (last?.body !== body) last = { body, etag: etagOf(body) };
+      return sendBody(request, reply as FastifyReply, last, {
+        cacheControl: CacheControl.revalidate,
+      });
     },
   );
 };
