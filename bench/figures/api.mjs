@@ -56,8 +56,11 @@ export function ourServiceEnv(ctx) {
     DATABASE_URL: ctx.db.url,
     AMQP_URL: ctx.vhost.url,
     LOG_LEVEL: 'warn',
-    // The bench is one client address sending thousands of requests a second.
+    // The bench is one client address sending thousands of requests a second, and holding
+    // its 1,000 stream clients (SERVICE_STREAMS_PER_CLIENT is 50 by default).
     SERVICE_RATE_LIMIT_MAX: '10000000',
+    SERVICE_STREAMS_PER_CLIENT: '10000',
+    SERVICE_STREAMS_MAX: '10000',
   };
 }
 

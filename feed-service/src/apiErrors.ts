@@ -33,6 +33,8 @@ export const ApiErrorCode = {
   DatabaseUnavailable: 'FEED_API_DATABASE_UNAVAILABLE',
   Internal: 'FEED_API_INTERNAL',
   StreamSlowClient: 'FEED_API_STREAM_SLOW_CLIENT',
+  StreamLimit: 'FEED_API_STREAM_LIMIT',
+  StreamsFull: 'FEED_API_STREAMS_FULL',
   StreamShutdown: 'FEED_API_STREAM_SHUTDOWN',
 } as const;
 

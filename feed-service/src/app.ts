@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
@@ -9,7 +10,8 @@ import { HeadCache } from './headCache.js';
 import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { ReadRouter } from './readRouter.js';
-import { createCallerLookup, createGuards } from './plugins/auth.js';
+import { StreamAdmission } from './streamAdmission.js';
+import { clientOf, createCallerLookup, createGuards } from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
@@ -89,6 +91,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   void headCache?.refresh();
   const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
   const metrics = new ServiceMetrics();
+  // SERVICE_STREAM_CATCHUP_CONCURRENCY: streams replaying what they missed take turns.
+  const catchUps = pLimit(config.streamCatchUpConcurrency);
+  metrics.catchUpsWaiting = () => catchUps.pendingCount;
   // DATABASE_READ_URL: pages, items and stream catch-up read there once it caught up.
   const readPool =
     config.databaseReadUrl === undefined
@@ -129,6 +134,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     heartbeatMs: config.streamHeartbeatMs,
     maxBufferedBytes: config.streamMaxBufferedBytes,
+    admission: new StreamAdmission({
+      maxStreams: config.streamsMax,
+      maxPerClient: config.streamsPerClient,
+    }),
+    clientOf: (request) => clientOf(request, callerOf),
+    catchUps,
   });
 
   await app.register(publishRoutes, { publisher: deps.publisher, guards });

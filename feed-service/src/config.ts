@@ -46,6 +46,12 @@ export interface ServiceConfig {
   streamHeartbeatMs: number;
   /** Bytes a stream client may fall behind before it is disconnected. */
   streamMaxBufferedBytes: number;
+  /** Live streams one process serves at once. */
+  streamsMax: number;
+  /** Live streams one reader, key or address holds at once. */
+  streamsPerClient: number;
+  /** Streams reading what they missed from the database at once (below dbPoolMax). */
+  streamCatchUpConcurrency: number;
   /** Most characters in a request's query string. */
   maxQueryLength: number;
   /**
@@ -77,6 +83,9 @@ const variables = {
   SERVICE_DB_POOL_MAX: envInteger(2, 200, 10),
   SERVICE_STREAM_HEARTBEAT_MS: envInteger(1000, 300_000, 15_000),
   SERVICE_STREAM_MAX_BUFFERED_BYTES: envInteger(1024, 1024 * 1024 * 1024, 1024 * 1024),
+  SERVICE_STREAMS_MAX: envInteger(1, 1_000_000, 2000),
+  SERVICE_STREAMS_PER_CLIENT: envInteger(1, 1_000_000, 50),
+  SERVICE_STREAM_CATCHUP_CONCURRENCY: envInteger(1, 199, 2),
   SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
   SERVICE_MEMORY_CACHE: envBoolean(true),
   DATABASE_READ_URL: optionalText,
@@ -142,6 +151,10 @@ export function loadConfig(env: Env): ServiceConfig {
   const readUrl = values.DATABASE_READ_URL;
   if (readUrl !== '' && !/^postgres(ql)?:\/\//.test(readUrl))
     throw invalidConfig('DATABASE_READ_URL must be a postgres:// URL (or unset)');
+  if (values.SERVICE_STREAM_CATCHUP_CONCURRENCY >= values.SERVICE_DB_POOL_MAX)
+    throw invalidConfig(
+      `SERVICE_STREAM_CATCHUP_CONCURRENCY (${values.SERVICE_STREAM_CATCHUP_CONCURRENCY}) must be below SERVICE_DB_POOL_MAX (${values.SERVICE_DB_POOL_MAX}): pages need a connection while streams catch up`,
+    );
   const adminTokens = secrets('SERVICE_ADMIN_TOKEN', values.SERVICE_ADMIN_TOKEN);
   if (adminTokens.length > 1) throw invalidConfig('SERVICE_ADMIN_TOKEN must be one token');
 
@@ -164,6 +177,9 @@ export function loadConfig(env: Env): ServiceConfig {
     dbPoolMax: values.SERVICE_DB_POOL_MAX,
     streamHeartbeatMs: values.SERVICE_STREAM_HEARTBEAT_MS,
     streamMaxBufferedBytes: values.SERVICE_STREAM_MAX_BUFFERED_BYTES,
+    streamsMax: values.SERVICE_STREAMS_MAX,
+    streamsPerClient: values.SERVICE_STREAMS_PER_CLIENT,
+    streamCatchUpConcurrency: values.SERVICE_STREAM_CATCHUP_CONCURRENCY,
     maxQueryLength: values.SERVICE_MAX_QUERY_LENGTH,
     memoryCache: values.SERVICE_MEMORY_CACHE,
   };

@@ -21,6 +21,9 @@ describe('loadConfig', () => {
       dbPoolMax: 10,
       streamHeartbeatMs: 15000,
       streamMaxBufferedBytes: 1048576,
+      streamsMax: 2000,
+      streamsPerClient: 50,
+      streamCatchUpConcurrency: 2,
       maxQueryLength: 2048,
       memoryCache: true,
     });
@@ -79,6 +82,10 @@ describe('loadConfig', () => {
     ],
     [{ SERVICE_RATE_LIMIT_MAX: '0' }, 'invalid configuration: SERVICE_RATE_LIMIT_MAX must be >= 1'],
     [{ SERVICE_DB_POOL_MAX: '1' }, 'invalid configuration: SERVICE_DB_POOL_MAX must be >= 2'],
+    [
+      { SERVICE_DB_POOL_MAX: '2' },
+      'invalid configuration: SERVICE_STREAM_CATCHUP_CONCURRENCY (2) must be below SERVICE_DB_POOL_MAX (2): pages need a connection while streams catch up',
+    ],
     [
       { AMQP_URL: 'http://x' },
       "invalid configuration: AMQP_URL: 'http://x' is not an amqp:// or amqps:// URL",

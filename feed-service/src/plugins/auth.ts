@@ -22,6 +22,18 @@ export interface Caller {
   id: string;
 }
 
+/**
+ * The client a request counts for in rate limits and stream caps: its reader, key or the
+ * admin when its credential is valid, else its address (behind SERVICE_TRUSTED_PROXIES, the
+ * forwarded one). A wrong credential counts for its address, like any anonymous request.
+ */
+export function clientOf(
+  request: FastifyRequest,
+  callerOf: (request: FastifyRequest) => Caller | undefined,
+): string {
+  return callerOf(request)?.id ?? `address ${request.ip}`;
+}
+
 type AuthConfig = Pick<ServiceConfig, 'readTokens' | 'apiKeys' | 'adminToken' | 'authFailureMax'>;
 
 /**

@@ -29,6 +29,24 @@ export class ServiceMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly streamRefusals = new Counter({
+    name: 'feed_stream_refusals_total',
+    help: 'Streams refused by SERVICE_STREAMS_PER_CLIENT or SERVICE_STREAMS_MAX.',
+    registers: [this.registry],
+  });
+  readonly streamCatchUpReads = new Counter({
+    name: 'feed_stream_catchup_reads_total',
+    help: 'Database reads done by streams catching up (at most SERVICE_STREAM_CATCHUP_CONCURRENCY at once).',
+    registers: [this.registry],
+  });
+  /** Set by the app to the number of streams waiting for a catch-up read. */
+  catchUpsWaiting: () => number = () => 0;
+  readonly streamCatchUpsWaiting: Gauge = new Gauge({
+    name: 'feed_stream_catchups_waiting',
+    help: 'Streams waiting for their turn to read what they missed.',
+    registers: [this.registry],
+    collect: (): void => this.streamCatchUpsWaiting.set(this.catchUpsWaiting()),
+  });
   readonly streamEvents = new Counter({
     name: 'feed_stream_events_total',
     help: 'Events written to stream clients.',

@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { ServiceConfig } from '../config.js';
-import type { Caller } from './auth.js';
+import { clientOf, type Caller } from './auth.js';
 
 type SecurityConfig = Pick<
   ServiceConfig,
@@ -14,15 +14,6 @@ type SecurityConfig = Pick<
   /** The caller a request's credential names (plugins/auth.ts), or undefined. */
   callerOf: (request: FastifyRequest) => Caller | undefined;
 };
-
-/**
- * The bucket a request counts in: its reader, key or the admin when its credential is valid,
- * else its address (behind SERVICE_TRUSTED_PROXIES, the forwarded one). A wrong credential
- * counts in its address's bucket, so guessing is limited like any anonymous traffic.
- */
-function bucketOf(request: FastifyRequest, callerOf: SecurityConfig['callerOf']): string {
-  return callerOf(request)?.id ?? `address ${request.ip}`;
-}
 
 /** Security headers, CORS for the portal's origins, rate limiting and a cap on query length. */
 export const securityPlugin = fp(
@@ -72,12 +63,12 @@ export const securityPlugin = fp(
       timeWindow: 60_000,
       // Buckets kept in memory (least recently used dropped): one per address, reader and key.
       cache: 50_000,
-      keyGenerator: (request) => bucketOf(request, config.callerOf),
+      keyGenerator: (request) => clientOf(request, config.callerOf),
       errorResponseBuilder: (request, context) =>
         new ApiError(
           429,
           ApiErrorCode.RateLimited,
-          `rate limit of ${context.max} requests per minute for ${bucketOf(request, config.callerOf)} exceeded (SERVICE_RATE_LIMIT_MAX); retry in ${context.after}${callerHint(request)}`,
+          `rate limit of ${context.max} requests per minute for ${clientOf(request, config.callerOf)} exceeded (SERVICE_RATE_LIMIT_MAX); retry in ${context.after}${callerHint(request)}`,
         ),
     });
     const callerHint = (request: FastifyRequest) =>

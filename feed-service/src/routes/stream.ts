@@ -1,5 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { LimitFunction } from 'p-limit';
 import { Type } from '@sinclair/typebox';
 import {
   comparePositions,
@@ -16,6 +18,7 @@ import type { ServiceMetrics } from '../plugins/metrics.js';
 import type { ReadRouter } from '../readRouter.js';
 import { StreamHeaders, StreamQuery, errorResponses } from '../schemas.js';
 import { closeFrame, itemFrame, retryFrame } from '../sseFrame.js';
+import type { StreamAdmission } from '../streamAdmission.js';
 import { StreamSession } from '../streamSession.js';
 
 export interface StreamRoutesOptions {
@@ -26,6 +29,16 @@ export interface StreamRoutesOptions {
   metrics: ServiceMetrics;
   heartbeatMs: number;
   maxBufferedBytes: number;
+  /** The caps on open streams, per client and in total. */
+  admission: StreamAdmission;
+  /** The client a stream counts for: its reader, key or address. */
+  clientOf: (request: FastifyRequest) => string;
+  /**
+   * Catch-up reads running at once, for all streams together (SERVICE_STREAM_CATCHUP_CONCURRENCY):
+   * a thousand streams replaying the feed from its start take turns, and leave the rest of
+   * the pool to pages.
+   */
+  catchUps: LimitFunction;
 }
 
 /** Rows per catch-up read. */
@@ -41,7 +54,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
   app,
   options,
 ) => {
-  const { readRouter, liveFeed, guards, metrics } = options;
+  const { readRouter, liveFeed, guards, metrics, admission, catchUps } = options;
   const sessions = new Set<StreamSession>();
   // Frames are built once per item for all clients.
   const frames = new WeakMap<FeedItem, string>();
@@ -78,7 +91,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         produces: ['text/event-stream'],
         response: {
           200: Type.String({ description: 'text/event-stream' }),
-          ...errorResponses(400, 401, 414, 429),
+          ...errorResponses(400, 401, 414, 429, 503),
         },
       },
     },
@@ -92,6 +105,14 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
           : after !== undefined
             ? cursorPosition('after', after)
             : undefined;
+
+      let release: () => void;
+      try {
+        release = admission.admit(options.clientOf(request));
+      } catch (error) {
+        metrics.streamRefusals.inc();
+        throw error;
+      }
 
       // Headers set by earlier hooks (security, CORS) go out with the stream's own.
       const headers: OutgoingHttpHeaders = {
@@ -116,6 +137,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         maxBufferedBytes: options.maxBufferedBytes,
         heartbeatMs: options.heartbeatMs,
         onEnd: (reason) => {
+          release();
           unsubscribe();
           sessions.delete(session);
           metrics.openStreams.dec();
@@ -157,12 +179,17 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         // announced meanwhile; then the live tail continues exactly from `position`.
         while (!live && !session.closed) {
           announced.during = false;
-          const { client, horizon } = await readRouter.reader();
-          const items = await listFeedAfter(client, {
-            ...filter,
-            after: position,
-            limit: catchUpBatch,
-            horizon,
+          const items = await catchUps(async () => {
+            if (session.closed) return [];
+            const { client, horizon } = await readRouter.reader();
+            const read = await listFeedAfter(client, {
+              ...filter,
+              after: position,
+              limit: catchUpBatch,
+              horizon,
+            });
+            metrics.streamCatchUpReads.inc();
+            return read;
           });
           for (const item of items) if (!send(item)) break;
           await session.drained();
