@@ -4,6 +4,22 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 
+/**
+ * The catalogue's version. 2 added the organisation's ids (`teamId`, `departmentId` on the
+ * employee events, `departmentId` and `mergedIntoTeamId` on team.structure_changed) and
+ * `organisation.snapshot`. Every field added is optional: an event of version 1 still
+ * validates, and the feed resolves its names (see feed-store's organisation).
+ */
+export const catalogueVersion = 2;
+
+const since2 = (description: string) => `${description} Since catalogue version 2.`;
+const TeamId = Type.Optional(
+  Type.String({ minLength: 1, maxLength: 200, description: since2('The team, by id.') }),
+);
+const DepartmentId = Type.Optional(
+  Type.String({ minLength: 1, maxLength: 200, description: since2('The department, by id.') }),
+);
+
 export const EmployeeRegistered = Type.Object(
   {
     employeeId: Id,
@@ -11,6 +27,8 @@ export const EmployeeRegistered = Type.Object(
     team: Name,
     position: Name,
     department: Type.Optional(Name),
+    teamId: TeamId,
+    departmentId: DepartmentId,
   },
   { $id: 'EmployeeRegistered', description: 'A new employee joined a team.' },
 );
@@ -22,6 +40,9 @@ export const EmployeePositionChanged = Type.Object(
     position: Name,
     previousPosition: Type.Optional(Name),
     team: Type.Optional(Name),
+    teamId: TeamId,
+    department: Type.Optional(Name),
+    departmentId: DepartmentId,
   },
   { $id: 'EmployeePositionChanged', description: 'An employee now holds another position.' },
 );
@@ -37,6 +58,16 @@ export const TeamStructureChanged = Type.Object(
     ),
     summary: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
     department: Type.Optional(Name),
+    departmentId: DepartmentId,
+    mergedIntoTeamId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: since2(
+          'With change `merged`: the team it was merged into; its people and history go there.',
+        ),
+      }),
+    ),
   },
   { $id: 'TeamStructureChanged', description: 'A team was created, merged, split or reshaped.' },
 );
@@ -48,6 +79,38 @@ export const DepartmentRenamed = Type.Object(
     to: Name,
   },
   { $id: 'DepartmentRenamed', description: 'A department got a new name.' },
+);
+
+const SnapshotItems = <T extends TSchema>(item: T) =>
+  Type.Optional(Type.Array(item, { maxItems: 10_000 }));
+
+/**
+ * The organisation as it stands, for seeding it (a first import): stored as the feed's
+ * knowledge from its position on, never shown as an item of the feed. Several snapshots
+ * add up: each states the departments, teams and people it lists.
+ */
+export const OrganisationSnapshot = Type.Object(
+  {
+    departments: SnapshotItems(
+      Type.Object({ departmentId: Id, name: Name }, { additionalProperties: false }),
+    ),
+    teams: SnapshotItems(
+      Type.Object(
+        { teamId: Id, name: Name, departmentId: Type.Optional(Id) },
+        { additionalProperties: false },
+      ),
+    ),
+    employees: SnapshotItems(
+      Type.Object(
+        { employeeId: Id, name: Name, teamId: Id, position: Type.Optional(Name) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    $id: 'OrganisationSnapshot',
+    description: since2('The organisation as it stands, to seed it; not shown in the feed.'),
+  },
 );
 
 /** Which event a reaction is about: the `(source, id)` that identifies every event. */
@@ -88,6 +151,7 @@ export const catalogue = {
   'employee.position_changed': EmployeePositionChanged,
   'team.structure_changed': TeamStructureChanged,
   'department.renamed': DepartmentRenamed,
+  'organisation.snapshot': OrganisationSnapshot,
   'reaction.added': ReactionAdded,
   'reaction.removed': ReactionRemoved,
 } as const satisfies Record<string, TSchema>;
@@ -238,3 +302,14 @@ export function defaultActor(type: string, data: unknown): string | undefined {
   const actor = (data as Record<string, unknown>).actor;
   return typeof actor === 'string' ? actor : undefined;
 }
+
+/** The event types the feed learns its organisation from (feed-store's organisation). */
+export const organisationTypes = [
+  'employee.registered',
+  'employee.position_changed',
+  'team.structure_changed',
+  'department.renamed',
+] as const satisfies readonly CatalogueType[];
+
+/** Seeds the organisation; stored apart from the feed's items (see storeEvents). */
+export const organisationSnapshotType = 'organisation.snapshot';

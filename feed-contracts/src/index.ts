@@ -23,6 +23,9 @@ export {
 export { quote, maxReasonLength } from './quote.js';
 export {
   catalogue,
+  catalogueVersion,
+  organisationTypes,
+  organisationSnapshotType,
   reactionTypes,
   isCatalogueType,
   isReactionType,
