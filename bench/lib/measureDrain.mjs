@@ -7,7 +7,7 @@ import { sleep } from './stats.mjs';
 
 export async function emptyFeedTable(pool) {
   await pool.query(
-    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes restart identity',
+    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes, feed_org_snapshots restart identity',
   );
 }
 

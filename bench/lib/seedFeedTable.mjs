@@ -25,7 +25,7 @@ const FIRST_XID = 10_000;
  */
 export async function seedFeedTable(pool, rows) {
   await pool.query(
-    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes restart identity',
+    'truncate feed_events, feed_reactions, feed_reaction_counts, feed_changes, feed_org_snapshots restart identity',
   );
   const { rows: indexes } = await pool.query(
     `select i.indexname as name, i.indexdef as definition

@@ -46,3 +46,26 @@ export {
 export { personHash } from './personHash.js';
 export { hideEvent } from './sql/hideEvent.js';
 export { erasePerson, type EraseResult } from './sql/erasePerson.js';
+export {
+  Organisation,
+  nameKey,
+  type OrgEvent,
+  type Team,
+  type Department,
+  type Person,
+} from './organisation/organisation.js';
+export {
+  findTeam,
+  findDepartment,
+  teamScope,
+  departmentScope,
+  teamView,
+  departmentView,
+  type OrgScope,
+  type ScopeSpan,
+  type OrgUnitView,
+} from './organisation/orgScope.js';
+export { OrganisationReader, type OrganisationAt } from './organisation/organisationReader.js';
+export { listOrganisationEvents, organisationRemovedAfter } from './sql/listOrganisationEvents.js';
+export { insertOrgSnapshots } from './sql/insertOrgSnapshots.js';
+export { listScopePageJson, type ListScopePageOptions } from './sql/listScopePageJson.js';

@@ -1,8 +1,14 @@
-import { isReactionType, withTransaction, type FeedEvent } from '@feed/contracts';
+import {
+  isReactionType,
+  organisationSnapshotType,
+  withTransaction,
+  type FeedEvent,
+} from '@feed/contracts';
 import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
 import { beginFeedWrite } from './sql/beginFeedWrite.js';
 import { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
+import { insertOrgSnapshots } from './sql/insertOrgSnapshots.js';
 import { announceFeedChanged } from './sql/notifyFeedChanged.js';
 
 export interface StoreEventsResult {
@@ -12,6 +18,8 @@ export interface StoreEventsResult {
   duplicates: number;
   /** Reaction events applied to the counters of their targets. */
   reactions: number;
+  /** Organisation snapshots stored (apart from the feed's items: see insertOrgSnapshots). */
+  snapshots: number;
 }
 
 /**
@@ -32,29 +40,42 @@ export async function storeEvents(
 ): Promise<StoreEventsResult> {
   const rows: FeedEvent[] = [];
   const reactions: FeedEvent[] = [];
-  for (const event of events) (isReactionType(event.type) ? reactions : rows).push(event);
+  const snapshots: FeedEvent[] = [];
+  for (const event of events) {
+    if (isReactionType(event.type)) reactions.push(event);
+    else if (event.type === organisationSnapshotType) snapshots.push(event);
+    else rows.push(event);
+  }
   const result =
-    reactions.length === 0
+    reactions.length === 0 && snapshots.length === 0
       ? await insertEvents(pool, rows).then((inserted) => ({
           inserted,
           duplicates: rows.length - inserted.length,
           reactions: 0,
+          seeded: 0,
           changed: inserted.length,
         }))
       : await withTransaction(pool, async (client) => {
           await beginFeedWrite(client);
           const inserted = await insertEvents(client, rows);
           const changed = await applyReactions(client, reactions);
+          const seeded = await insertOrgSnapshots(client, snapshots);
           return {
             inserted,
             duplicates: rows.length - inserted.length,
             reactions: reactions.length,
-            changed: inserted.length + changed,
+            seeded,
+            changed: inserted.length + changed + seeded,
           };
         });
   // Committed: a notify lost costs the listeners' next look (within a second), no data.
   if (result.changed > 0) announceFeedChanged(pool);
-  return { inserted: result.inserted, duplicates: result.duplicates, reactions: result.reactions };
+  return {
+    inserted: result.inserted,
+    duplicates: result.duplicates,
+    reactions: result.reactions,
+    snapshots: result.seeded,
+  };
 }
 
 /**

@@ -22,6 +22,7 @@ function fakeStore(
         inserted: ids.map((id, i) => ({ seq: String(i), source: 's', id })),
         duplicates: 0,
         reactions: 0,
+        snapshots: 0,
       };
     },
     probe: async () => {

@@ -3,6 +3,7 @@ import { sql as events } from './001_events.js';
 import { sql as namesExtensions } from './002_names_extensions.js';
 import { sql as concurrentWrites } from './003_concurrent_writes.js';
 import { sql as changes } from './004_changes.js';
+import { sql as organisation } from './005_organisation.js';
 
 export type { Migration };
 
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   { name: '002_names_extensions', sql: namesExtensions },
   { name: '003_concurrent_writes', sql: concurrentWrites },
   { name: '004_changes', sql: changes },
+  { name: '005_organisation', sql: organisation },
 ];

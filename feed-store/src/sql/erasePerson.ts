@@ -1,6 +1,7 @@
 import type { Queryable } from '../pool.js';
 import { personHash } from '../personHash.js';
 import { beginFeedWrite } from './beginFeedWrite.js';
+import { eraseFromOrgSnapshots } from './eraseFromOrgSnapshots.js';
 import { lockReactionTargets } from './lockReactionTargets.js';
 import { personHashSql } from './personHash.js';
 import { recountReactions } from './recountReactions.js';
@@ -45,6 +46,8 @@ export async function erasePerson(client: Queryable, person: string): Promise<Er
       where kind = 'reactions' and (actor_hash = $1 or subject_hash = $1)`,
     [personHash(person)],
   );
+  // Their events above leave the organisation with them; a snapshot that lists them too.
+  await eraseFromOrgSnapshots(client, person);
   const targets = await client.query<{ source: string; id: string }>(
     `select distinct target_source as source, target_id as id from feed_reactions where actor = $1`,
     [person],

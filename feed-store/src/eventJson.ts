@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { cursorSql } from './cursor.js';
+import { reactionCountsSql } from './eventRow.js';
+import type { Queryable } from './pool.js';
+import type { Position } from './position.js';
+
+/**
+ * One row of `feed_events` as the API's event view, built by PostgreSQL (time as
+ * toISOString, the cursor as encodeCursor): what listPageJson and the organisation's pages
+ * serve without turning rows into JavaScript objects.
+ */
+export const eventJsonSql = `json_build_object(
+             'id', event_id, 'source', source, 'type', type,
+             'time', to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'subject', subject, 'subjectName', subject_name, 'actor', actor,
+             'actorName', actor_name, 'data', data,
+             'extensions', coalesce(extensions, '{}'::jsonb), 'reactions', ${reactionCountsSql},
+             'cursor', ${cursorSql('xid', 'seq')})`;
+
+export interface PageJson {
+  /** The page's items as a JSON array, each item built by PostgreSQL. */
+  items: string;
+  /** Position of the last item, when a next page exists. */
+  next: Position | null;
+}
+
+/**
+ * Runs a page query that selects `xid`, `seq` and `item` (eventJsonSql) for `limit + 1` rows,
+ * as a named prepared statement (planned once per connection and query shape), and joins
+ * the items. The extra row only says that a next page exists.
+ */
+export async function readPageJson(
+  client: Queryable,
+  prefix: string,
+  text: string,
+  values: unknown[],
+  limit: number,
+): Promise<PageJson> {
+  const name = `${prefix}-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  const { rows } = await client.query<{ xid: string; seq: string; item: string }>({
+    name,
+    text,
+    values,
+  });
+  const more = rows.length > limit;
+  const shown = more ? rows.slice(0, limit) : rows;
+  return {
+    items: `[${shown.map((row) => row.item).join(',')}]`,
+    next: more ? { xid: shown.at(-1)!.xid, seq: shown.at(-1)!.seq } : null,
+  };
+}
