@@ -20,6 +20,8 @@ export const ApiErrorCode = {
   AuthInvalid: 'FEED_API_AUTH_INVALID',
   AuthDisabled: 'FEED_API_AUTH_DISABLED',
   NotFound: 'FEED_API_NOT_FOUND',
+  UnknownTeam: 'FEED_API_UNKNOWN_TEAM',
+  UnknownDepartment: 'FEED_API_UNKNOWN_DEPARTMENT',
   RouteNotFound: 'FEED_API_ROUTE_NOT_FOUND',
   AmbiguousId: 'FEED_API_AMBIGUOUS_ID',
   RateLimited: 'FEED_API_RATE_LIMITED',

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
-import { createPool, type Pool } from '@feed/store';
+import { OrganisationReader, createPool, type Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
@@ -126,7 +126,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(docsPlugin);
   await app.register(healthRoutes, { pool, liveFeed, metrics, readRouter });
   await app.register(pageRoutes);
-  await app.register(eventsRoutes, { readRouter, headCache, pageCache, guards, metrics });
+  await app.register(eventsRoutes, {
+    readRouter,
+    headCache,
+    pageCache,
+    guards,
+    metrics,
+    organisations: new OrganisationReader(),
+  });
   await app.register(streamRoutes, {
     readRouter,
     liveFeed,

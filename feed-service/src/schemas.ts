@@ -45,6 +45,31 @@ export const FilterProperties = {
   ),
 };
 
+/** GET /events only: what happened in a part of the company (see the service README). */
+export const OrgProperties = {
+  team: Type.Optional(
+    Name(
+      'What happened in a team (its id, its name or a former name): its events, those of teams merged into it, and those of its people (as subject or actor) while they were in it.',
+    ),
+  ),
+  department: Type.Optional(
+    Name(
+      'What happened in a department (its id, its name or a former name): its events, those of its teams while they were in it, and those of their people while they were in them.',
+    ),
+  ),
+};
+
+const OrgUnit = Type.Object({
+  id: Type.String(),
+  name: Type.String({ description: 'The current name.' }),
+  formerNames: Type.Array(Type.String()),
+  merged: Type.Optional(
+    Type.Array(Type.Object({ id: Type.String(), name: Type.String() }), {
+      description: 'Teams merged into this one: their history is part of its feed.',
+    }),
+  ),
+});
+
 const CursorParam = (description: string) =>
   Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$', description });
 
@@ -57,6 +82,7 @@ export const ListQuery = Type.Object(
     cursor: Type.Optional(
       CursorParam('The `nextCursor` of the previous page: events older than its last one.'),
     ),
+    ...OrgProperties,
   },
   { additionalProperties: false },
 );
@@ -132,6 +158,12 @@ export const EventPage = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()], {
     description: 'Pass as `cursor` for the next (older) page; null on the last page.',
   }),
+  scope: Type.Optional(
+    Type.Object(
+      { team: Type.Optional(OrgUnit), department: Type.Optional(OrgUnit) },
+      { description: 'With `team` or `department`: what it resolved to.' },
+    ),
+  ),
 });
 
 export const ErrorBody = Type.Object(

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { encodeCursor, getEvent, listPageJson } from '@feed/store';
+import { encodeCursor, getEvent, listPageJson, type OrganisationReader } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import { etagOf, serialize, toEventView, type FeedPage } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
+import { isOrgQuery, readOrgPage } from '../orgPage.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
@@ -25,11 +26,13 @@ export interface EventsRoutesOptions {
   pageCache: PageCache | undefined;
   guards: Guards;
   metrics: ServiceMetrics;
+  /** The organisation, for `team=` and `department=`. */
+  organisations: OrganisationReader;
 }
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { readRouter, headCache, pageCache, guards, metrics },
+  { readRouter, headCache, pageCache, guards, metrics, organisations },
 ) => {
   const shared = {
     cacheControl: CacheControl.revalidate,
@@ -42,18 +45,24 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       schema: {
         summary: 'The feed, newest first',
         description:
-          'Keyset pagination: pass `nextCursor` as `cursor` for the next page (also in the `Link: <…>; rel="next"` header). Every page costs the same at any depth. Send the `ETag` back in `If-None-Match` to get a 304 when nothing changed.',
+          'Keyset pagination: pass `nextCursor` as `cursor` for the next page (also in the `Link: <…>; rel="next"` header). Every page costs the same at any depth. Send the `ETag` back in `If-None-Match` to get a 304 when nothing changed. `team` or `department` (one of them) gives what happened in that part of the company, as the organisation stood at each event (learnt from the feed\'s own events); an unknown one answers 404 `FEED_API_UNKNOWN_TEAM` / `FEED_API_UNKNOWN_DEPARTMENT`.',
         tags: ['feed'],
         querystring: ListQuery,
-        response: { 200: EventPage, ...errorResponses(400, 401, 414, 429, 503) },
+        response: { 200: EventPage, ...errorResponses(400, 401, 404, 414, 429, 503) },
       },
     },
     async (request, reply) => {
-      const { limit = 20, cursor, ...filterQuery } = request.query;
+      const { limit = 20, cursor, team, department, ...filterQuery } = request.query;
       const filter = toEventFilter(filterQuery);
       const before = cursor === undefined ? undefined : cursorPosition('cursor', cursor);
-      let page = before === undefined && isEmptyFilter(filter) ? headCache?.page(limit) : undefined;
+      const org = { team, department };
+      let page =
+        before === undefined && isEmptyFilter(filter) && !isOrgQuery(org)
+          ? headCache?.page(limit)
+          : undefined;
       if (page !== undefined) metrics.headHits.inc();
+      else if (isOrgQuery(org))
+        page = await readOrgPage(organisations, readRouter, { org, filter, before, limit });
       else {
         const read = async (): Promise<FeedPage> => {
           const { client, horizon } = await readRouter.reader();
@@ -71,6 +80,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       }
       if (page.nextCursor !== null) {
         const next = filterSearchParams(filter);
+        if (team !== undefined) next.set('team', team);
+        if (department !== undefined) next.set('department', department);
         next.set('limit', String(limit));
         next.set('cursor', page.nextCursor);
         reply.header('link', `</events?${next.toString()}>; rel="next"`);

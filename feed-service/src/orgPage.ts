@@ -1,0 +1,95 @@
+import {
+  departmentScope,
+  departmentView,
+  encodeCursor,
+  findDepartment,
+  findTeam,
+  listScopePageJson,
+  teamScope,
+  teamView,
+  type EventFilter,
+  type OrgScope,
+  type OrgUnitView,
+  type OrganisationReader,
+  type Position,
+} from '@feed/store';
+import { ApiError, ApiErrorCode } from './apiErrors.js';
+import { etagOf, type FeedPage } from './eventView.js';
+import type { ReadRouter } from './readRouter.js';
+
+/** The `team` and `department` parameters of GET /events. */
+export interface OrgQuery {
+  team?: string | undefined;
+  department?: string | undefined;
+}
+
+export function isOrgQuery(query: OrgQuery): boolean {
+  return query.team !== undefined || query.department !== undefined;
+}
+
+export interface OrgPageRequest {
+  org: OrgQuery;
+  filter: EventFilter;
+  before: Position | undefined;
+  limit: number;
+}
+
+/** What a team or department parameter resolved to, beside the page. */
+export interface ResolvedScope {
+  team?: OrgUnitView;
+  department?: OrgUnitView;
+}
+
+/**
+ * A page of what happened in a team or a department: the organisation folded below the
+ * read's horizon (OrganisationReader), the unit found by id or name (a former name included),
+ * and the page read below that same horizon, so every event is judged by the organisation
+ * as it stood at its position.
+ */
+export async function readOrgPage(
+  organisations: OrganisationReader,
+  readRouter: ReadRouter,
+  { org, filter, before, limit }: OrgPageRequest,
+): Promise<FeedPage & { scope: ResolvedScope }> {
+  if (org.team !== undefined && org.department !== undefined)
+    throw new ApiError(400, ApiErrorCode.BadFilter, 'team and department: ask for one of them', {
+      param: 'department',
+    });
+  const reader = await readRouter.reader();
+  const { organisation, horizon } = await organisations.read(reader.client, reader.horizon);
+  let scope: OrgScope;
+  let resolved: ResolvedScope;
+  if (org.team !== undefined) {
+    const team = findTeam(organisation, org.team);
+    if (team === undefined)
+      throw new ApiError(
+        404,
+        ApiErrorCode.UnknownTeam,
+        `team: the feed knows no team "${org.team.slice(0, 200)}" (by id or by any name it had)`,
+        { param: 'team' },
+      );
+    scope = teamScope(organisation, team.id);
+    resolved = { team: teamView(organisation, team) };
+  } else {
+    const department = findDepartment(organisation, org.department!);
+    if (department === undefined)
+      throw new ApiError(
+        404,
+        ApiErrorCode.UnknownDepartment,
+        `department: the feed knows no department "${org.department!.slice(0, 200)}" (by id or by any name it had)`,
+        { param: 'department' },
+      );
+    scope = departmentScope(organisation, department.id);
+    resolved = { department: departmentView(organisation, department.id) };
+  }
+  const { items, next } = await listScopePageJson(reader.client, {
+    ...filter,
+    scope,
+    before,
+    limit,
+    horizon,
+  });
+  const nextCursor = next === null ? null : encodeCursor(next);
+  const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)},"scope":${JSON.stringify(resolved)}}`;
+  return { body, etag: etagOf(body), nextCursor, scope: resolved };
+}
