@@ -29,7 +29,7 @@ export interface StoreEventsResult {
  * Batches of any number of workers commit concurrently; after the commit the listeners are
  * told (see announceFeedChanged), without the caller waiting for it.
  *
- * A batch of events only (no reaction) is one statement, committed on its own: one round
+ * A batch of events only (no reaction, no organisation snapshot) is one statement, committed on its own: one round
  * trip, as a hand-written batch insert. It is a feed writer from before its first row (its
  * insert takes ROW EXCLUSIVE on `feed_events` when it is parsed, before the transaction has
  * an id: see beginFeedWrite), so the visibility horizon counts it like any other.
