@@ -5,14 +5,11 @@ const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 
 /**
- * The catalogue's version. 2 added the organisation's ids (`teamId`, `departmentId` on the
- * employee events, `departmentId` and `mergedIntoTeamId` on team.structure_changed) and
- * `organisation.snapshot`. Every field added is optional: an event of version 1 still
- * validates, and the feed resolves its names (see feed-store's organisation).
+ * Version 2 of the employee and team events added the organisation's ids (`teamId`,
+ * `departmentId`, `mergedIntoTeamId`), all optional: an event of version 1 still validates,
+ * and the feed resolves its names (see feed-store's organisation).
  */
-export const catalogueVersion = 2;
-
-const since2 = (description: string) => `${description} Since catalogue version 2.`;
+const since2 = (description: string) => `${description} Since version 2.`;
 const TeamId = Type.Optional(
   Type.String({ minLength: 1, maxLength: 200, description: since2('The team, by id.') }),
 );
@@ -109,7 +106,7 @@ export const OrganisationSnapshot = Type.Object(
   },
   {
     $id: 'OrganisationSnapshot',
-    description: since2('The organisation as it stands, to seed it; not shown in the feed.'),
+    description: 'The organisation as it stands, to seed it; not shown in the feed.',
   },
 );
 
@@ -161,8 +158,9 @@ export type CatalogueType = keyof typeof catalogue;
 /** How the feed shows a type: what a reader of the catalogue needs beside its schema. */
 export interface TypePresentation {
   /**
-   * The version of the type's `data` schema. A change that older events would fail is a new
-   * version; adding an optional field is not.
+   * The version of the type's `data` schema. Adding an optional field makes a new version (its
+   * fields say since when), and events of every earlier version still validate; a change that
+   * older events would fail is a new type instead.
    */
   version: number;
   /**
@@ -181,21 +179,21 @@ export interface TypePresentation {
 
 export const presentation: Record<CatalogueType, TypePresentation> = {
   'employee.registered': {
-    version: 1,
+    version: 2,
     template: '{name} joined {team} as {position}[ in {department}]',
     icon: '👋',
     category: 'people',
     reactable: true,
   },
   'employee.position_changed': {
-    version: 1,
+    version: 2,
     template: '{name} is now {position}[ (was {previousPosition})][ in {team}]',
     icon: '🎉',
     category: 'people',
     reactable: true,
   },
   'team.structure_changed': {
-    version: 1,
+    version: 2,
     template: 'Team {team} {change}[: {summary}]',
     phrases: {
       change: {
@@ -218,6 +216,14 @@ export const presentation: Record<CatalogueType, TypePresentation> = {
     icon: '🏷️',
     category: 'organisation',
     reactable: true,
+  },
+  // Seeds the organisation; stored apart, never an item of the feed.
+  'organisation.snapshot': {
+    version: 1,
+    template: 'The organisation was seeded',
+    icon: '🗂️',
+    category: 'organisation',
+    reactable: false,
   },
   // Reactions change the counters of their target; they are not items of the feed.
   'reaction.added': {

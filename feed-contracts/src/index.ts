@@ -23,7 +23,6 @@ export {
 export { quote, maxReasonLength } from './quote.js';
 export {
   catalogue,
-  catalogueVersion,
   organisationTypes,
   organisationSnapshotType,
   reactionTypes,
