@@ -30,7 +30,10 @@ describe('createLogger', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ name: 'feed-test', level: 'info', pretty: false }, destination);
     logger.info({
-      config: { databaseUrl: 'postgres://u:pw@db/feed', amqpUrls: ['amqp://u:pw@mq'] },
+      config: {
+        databaseUrl: 'postgres://u:pw@db/feed',
+        amqpUrls: ['amqp://u:pw@mq1', 'amqp://u:pw2@mq2', 'amqp://u:pw3@mq3'],
+      },
       password: 'pw',
       req: { headers: { authorization: 'Bearer token', 'x-api-key': 'key', accept: '*/*' } },
     });

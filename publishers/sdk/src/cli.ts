@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { redactUrl } from '@feed/contracts';
 import { CliUsageError, parseCliArgs, usage } from './cliArgs.js';
-import { runCli } from './cliRun.js';
+import { runCli, summaryLine } from './cliRun.js';
 import { createFeedPublisher } from './publisher.js';
 
 /**
@@ -52,7 +51,7 @@ async function main(): Promise<number> {
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     });
     if (tty && !options.quiet && total >= 100) process.stderr.write('\n');
-    process.stdout.write(`${JSON.stringify({ url: redactUrl(options.url), ...summary })}\n`);
+    process.stdout.write(`${summaryLine(options.url, summary, publisher.stats())}\n`);
     return summary.rejected === 0 ? 0 : 1;
   } catch (error) {
     if (error instanceof CliUsageError) {

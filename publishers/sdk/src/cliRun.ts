@@ -1,4 +1,4 @@
-import { isFeedError } from '@feed/contracts';
+import { isFeedError, redactUrl } from '@feed/contracts';
 import type { PublishInput } from './buildMessage.js';
 import type { CliOptions } from './cliArgs.js';
 import type { FeedPublisher } from './publisher.js';
@@ -13,6 +13,19 @@ export interface CliSummary {
   errors: Record<string, number>;
   /** The first rejection's message, to say why. */
   firstError?: string;
+}
+
+/**
+ * The one line the CLI prints at the end: the broker (every node's password redacted, as
+ * `--url` and `AMQP_URL` may list several), the counts, and what the publisher retried.
+ */
+export function summaryLine(
+  url: string,
+  summary: CliSummary,
+  stats: { retried: number; resent: number; reconnects: number },
+): string {
+  const { retried, resent, reconnects } = stats;
+  return JSON.stringify({ url: redactUrl(url), ...summary, retried, resent, reconnects });
 }
 
 export interface CliIo {

@@ -1,6 +1,7 @@
-import { FeedError, FeedErrorCode } from '@feed/contracts';
+import { FeedError, FeedErrorCode, backoffDelay } from '@feed/contracts';
 import type { FeedMessage } from './buildMessage.js';
 import { PendingQueue } from './pendingQueue.js';
+import { RoomQueue } from './roomQueue.js';
 import type { PublishChannel } from './publishChannel.js';
 
 /** One message from `publish()` until the broker confirmed it or it was rejected. */
@@ -14,6 +15,10 @@ export interface Pending {
   returned: string | undefined;
   /** Date.now() past which it rejects with FEED_PUBLISH_TIMEOUT. */
   deadline: number;
+  /** basic.nacks it got so far; each is followed by a retry while the deadline allows. */
+  nacks: number;
+  /** Set while it waits to be sent again after a nack. */
+  retryTimer: NodeJS.Timeout | undefined;
   resolve(): void;
   reject(error: FeedError): void;
 }
@@ -23,7 +28,23 @@ export interface PublishBufferOptions {
   publishTimeoutMs: number;
   /** Why nothing is confirmed right now, for the messages of a timeout or a full buffer. */
   condition: () => string;
+  /** A nacked message is due to be sent again: the channel should send. */
+  onRetryDue: () => void;
+  /**
+   * Whether a publish that finds the buffer full waits for room (the broker is answering and
+   * confirms are merely late, as in a quorum queue's leader election) rather than being
+   * refused at once (the broker is unreachable: waiting would only hold more).
+   */
+  waitForRoom: () => boolean;
 }
+
+/**
+ * The delay before a nacked message goes out again: capped exponential with full jitter from
+ * 100 ms to 2 s. A quorum queue nacks while it elects a leader, which took 1-5 s on the
+ * cluster of our tests; 2 s keeps retries a small share of the traffic during a long one and
+ * the first retries land soon after a short one.
+ */
+export const nackRetryBackoff = { minMs: 100, maxMs: 2000 };
 
 /**
  * The bounded buffer: every message from `publish()` until it settles, waiting to be sent,
@@ -43,9 +64,15 @@ export class PublishBuffer {
   /** Settled (timed out, rejected) while in flight: still held until their channel answers. */
   private staleInFlight = 0;
   private onIdle: (() => void) | undefined;
-  readonly counters = { published: 0, confirmed: 0, rejected: 0, resent: 0 };
+  /** Publishes waiting for room, oldest first; as many as `maxBuffered` at most. */
+  private readonly room: RoomQueue;
+  readonly counters = { published: 0, confirmed: 0, rejected: 0, resent: 0, retried: 0 };
 
-  constructor(private readonly options: PublishBufferOptions) {}
+  constructor(private readonly options: PublishBufferOptions) {
+    this.room = new RoomQueue(options.publishTimeoutMs, (count) =>
+      this.full(count, options.publishTimeoutMs),
+    );
+  }
 
   /** Messages held that have not settled: waiting plus sent and unconfirmed. */
   get size(): number {
@@ -57,15 +84,50 @@ export class PublishBuffer {
     return this.waiting.length + this.resends.length;
   }
 
-  /** Throws FEED_PUBLISH_BUFFER_FULL unless `count` more fit. Costs nothing during an outage. */
+  /** Publishes waiting for room in a full buffer. */
+  get waitingForRoom(): number {
+    return this.room.length;
+  }
+
+  /**
+   * Throws FEED_PUBLISH_BUFFER_FULL unless `count` more fit now or may wait for room: they
+   * may wait while the broker answers (`waitForRoom`), as many as `maxBuffered` publishes at
+   * most. Costs nothing during an outage.
+   */
   checkRoom(count: number): void {
+    if (this.room.length === 0 && this.fits(count)) return;
+    if (
+      !this.options.waitForRoom() ||
+      count > this.options.maxBuffered ||
+      this.room.length >= this.options.maxBuffered
+    )
+      throw this.full(count);
+  }
+
+  /**
+   * Runs `enter` (which adds `count` messages) at once if they fit, else once room is made,
+   * in publish order; `fail` gets FEED_PUBLISH_BUFFER_FULL if no room is made within the
+   * publish deadline (nothing was sent).
+   */
+  enter(count: number, enter: () => void, fail: (error: FeedError) => void): void {
+    if (this.room.length === 0 && this.fits(count)) return enter();
+    this.room.wait(count, enter, fail);
+  }
+
+  private fits(count: number): boolean {
+    return this.unsettled + this.staleInFlight + count <= this.options.maxBuffered;
+  }
+
+  private full(count: number, waitedMs?: number): FeedError {
     const held = this.unsettled + this.staleInFlight;
-    if (held + count > this.options.maxBuffered)
-      throw new FeedError(
-        FeedErrorCode.PublishBufferFull,
-        `publish buffer full: ${held} of ${this.options.maxBuffered} messages ` +
-          `wait for the broker (${this.options.condition()}); refused ${count} more`,
-      );
+    return new FeedError(
+      FeedErrorCode.PublishBufferFull,
+      `publish buffer full: ${held} of ${this.options.maxBuffered} messages ` +
+        `wait for the broker (${this.options.condition()}); ` +
+        (waitedMs === undefined
+          ? `refused ${count} more`
+          : `${count} more waited ${waitedMs} ms for room and were never sent`),
+    );
   }
 
   add(message: FeedMessage, resolve: () => void, reject: (error: FeedError) => void): void {
@@ -76,6 +138,8 @@ export class PublishBuffer {
       sentOn: undefined,
       returned: undefined,
       deadline: Date.now() + this.options.publishTimeoutMs,
+      nacks: 0,
+      retryTimer: undefined,
       resolve,
       reject,
     };
@@ -111,6 +175,27 @@ export class PublishBuffer {
     this.resends.push(pending);
   }
 
+  /**
+   * The broker answered basic.nack: it did not store the message, for now (a quorum queue
+   * without a leader nacks while it elects one). The message goes out again, with the same
+   * message_id, after a backoff, unless that would pass its deadline: then false, and it
+   * rejects with FEED_PUBLISH_NACKED.
+   */
+  retryNacked(pending: Pending): boolean {
+    const delayMs = backoffDelay(pending.nacks, nackRetryBackoff);
+    pending.nacks += 1;
+    pending.returned = undefined;
+    if (Date.now() + delayMs >= pending.deadline) return false;
+    this.counters.retried += 1;
+    pending.retryTimer = setTimeout(() => {
+      pending.retryTimer = undefined;
+      if (pending.settled) return;
+      this.resends.push(pending);
+      this.options.onRetryDue();
+    }, delayMs);
+    return true;
+  }
+
   /** A message settled while in flight got its answer from the channel: it is let go. */
   releaseStale(): void {
     this.staleInFlight -= 1;
@@ -118,6 +203,8 @@ export class PublishBuffer {
 
   settle(pending: Pending, error?: FeedError): void {
     pending.settled = true;
+    clearTimeout(pending.retryTimer);
+    pending.retryTimer = undefined;
     this.timeline.delete(pending.seq);
     this.unsettled -= 1;
     if (error === undefined) {
@@ -127,11 +214,13 @@ export class PublishBuffer {
       this.counters.rejected += 1;
       pending.reject(error);
     }
+    this.room.admit((count) => this.fits(count));
     if (this.unsettled === 0) this.onIdle?.();
   }
 
-  /** Rejects every unsettled message, in publish order. */
+  /** Rejects every unsettled message, in publish order, and every publish waiting for room. */
   rejectAll(error: FeedError): void {
+    this.room.rejectAll(error);
     for (const pending of this.timeline.values()) {
       if (pending.sentOn !== undefined) this.staleInFlight += 1;
       this.settle(pending, error);
@@ -157,6 +246,7 @@ export class PublishBuffer {
   stop(): void {
     clearTimeout(this.timeoutTimer);
     this.timeoutTimer = undefined;
+    this.room.stop();
   }
 
   /**
@@ -185,15 +275,20 @@ export class PublishBuffer {
     if (pending.settled) return;
     const sent = pending.sentOn !== undefined;
     if (sent) this.staleInFlight += 1;
+    const nacked =
+      pending.nacks > 0 ? `the broker refused it ${pending.nacks} times (basic.nack); ` : '';
     this.settle(
       pending,
       new FeedError(
         FeedErrorCode.PublishTimeout,
         `event ${pending.message.event.id} was not confirmed within ${this.options.publishTimeoutMs} ms: ` +
           `${this.options.condition()}; ` +
+          nacked +
           (sent
             ? 'it was sent and may still reach the feed (a retry with the same id is stored once)'
-            : 'it was never sent'),
+            : nacked === ''
+              ? 'it was never sent'
+              : 'it is not stored'),
       ),
     );
     this.waiting.dropSettledHead();

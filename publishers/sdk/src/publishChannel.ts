@@ -104,14 +104,19 @@ export class PublishChannel {
         );
       return this.buffer.settle(pending);
     }
-    if (error.message === 'message nacked')
+    if (error.message === 'message nacked') {
+      // A nack is passing (a quorum queue electing a leader): the same id goes out again.
+      if (this.buffer.retryNacked(pending)) return;
       return this.buffer.settle(
         pending,
         new FeedError(
           FeedErrorCode.PublishNacked,
-          `the broker refused event ${pending.message.event.id} (basic.nack): it did not store it`,
+          `the broker refused event ${pending.message.event.id} ${pending.nacks} times (basic.nack), ` +
+            'the last too close to its publish deadline to retry: it did not store it; ' +
+            'publishing it again with the same id is safe',
         ),
       );
+    }
     if (this.failure !== undefined) return this.buffer.settle(pending, this.failure);
     this.buffer.resend(pending);
   }

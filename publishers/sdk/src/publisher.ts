@@ -31,6 +31,10 @@ export interface PublisherStats {
   rejected: number;
   /** Messages sent again on a new channel after theirs was lost unconfirmed. */
   resent: number;
+  /** Messages sent again after a basic.nack (each retry counts). */
+  retried: number;
+  /** Publishes waiting for room in the full buffer while the broker answers. */
+  waitingForRoom: number;
   reconnects: number;
   blockedReason: string | undefined;
 }
@@ -84,6 +88,10 @@ class Publisher extends EventEmitter implements FeedPublisher {
       maxBuffered: options.maxBuffered,
       publishTimeoutMs: options.publishTimeoutMs,
       condition: () => this.connection.condition(),
+      onRetryDue: () => this.connection.pump(),
+      // The broker answers (nacks, late confirms): room will be made, so a publish waits.
+      // Unreachable or blocked: waiting would only hold more, so it is refused at once.
+      waitForRoom: () => this.connection.hasChannel && this.connection.blocked === undefined,
     });
     this.connection = new BrokerConnection(options, this.buffer, {
       channelOpen: () => {
@@ -122,6 +130,8 @@ class Publisher extends EventEmitter implements FeedPublisher {
       confirmed: counters.confirmed,
       rejected: counters.rejected,
       resent: counters.resent,
+      retried: counters.retried,
+      waitingForRoom: this.buffer.waitingForRoom,
       reconnects: this.connection.reconnects,
       blockedReason: this.connection.blocked,
     };
@@ -142,22 +152,26 @@ class Publisher extends EventEmitter implements FeedPublisher {
     // Checked before building anything: during an outage a refused publish costs nothing.
     this.buffer.checkRoom(Array.isArray(events) ? events.length : 1);
     const messages = buildMessages(events, { source: this.options.source });
-    if (messages.length === 1) {
-      const message = messages[0]!;
-      const sent = new Promise<FeedEvent[]>((resolve, reject) =>
-        this.buffer.add(message, () => resolve([message.event]), reject),
-      );
-      this.connection.pump();
-      return sent;
-    }
-    const sends = messages.map(
-      (message) =>
-        new Promise<FeedEvent>((resolve, reject) =>
-          this.buffer.add(message, () => resolve(message.event), reject),
-        ),
+    const sends = messages.map((message) => {
+      let resolve!: (event: FeedEvent) => void;
+      let reject!: (error: FeedError) => void;
+      const sent = new Promise<FeedEvent>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { message, sent, resolve, reject };
+    });
+    this.buffer.enter(
+      messages.length,
+      () => {
+        for (const { message, resolve, reject } of sends)
+          this.buffer.add(message, () => resolve(message.event), reject);
+        this.connection.pump();
+      },
+      (error) => sends.forEach(({ reject }) => reject(error)),
     );
-    this.connection.pump();
-    return Promise.allSettled(sends).then((results) => {
+    if (sends.length === 1) return sends[0]!.sent.then((event) => [event]);
+    return Promise.allSettled(sends.map(({ sent }) => sent)).then((results) => {
       if (results.every((result) => result.status === 'fulfilled'))
         return results.map((result) => (result as PromiseFulfilledResult<FeedEvent>).value);
       throw new PublishBatchError(messages, results);

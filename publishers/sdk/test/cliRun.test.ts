@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FeedError, FeedErrorCode, type FeedEvent } from '@feed/contracts';
 import type { PublishInput } from '../src/buildMessage.js';
-import { runCli } from '../src/cliRun.js';
+import { runCli, summaryLine } from '../src/cliRun.js';
 import type { CliOptions } from '../src/cliArgs.js';
 
 const options = (overrides: Partial<CliOptions> = {}): CliOptions => ({
@@ -75,5 +75,30 @@ describe('runCli', () => {
     );
     // 100 publishes at 50/s: the last one is due at 1.98 s.
     expect(summary.seconds).toBeCloseTo(1.98, 2);
+  });
+});
+
+describe('summaryLine', () => {
+  it('redacts the password of every node of a cluster URL list, and says what was retried', () => {
+    const url =
+      'amqp://feed:first-secret@n1:5681/%2F,amqp://feed:second-secret@n2:5682/%2F,amqps://feed:third-secret@n3:5683/%2F';
+    const line = summaryLine(
+      url,
+      { published: 3, confirmed: 3, rejected: 0, seconds: 1, perSecond: 3, errors: {} },
+      { retried: 7, resent: 2, reconnects: 1 },
+    );
+    expect(line).not.toMatch(/secret/);
+    expect(JSON.parse(line)).toEqual({
+      url: 'amqp://feed:***@n1:5681/%2F,amqp://feed:***@n2:5682/%2F,amqps://feed:***@n3:5683/%2F',
+      published: 3,
+      confirmed: 3,
+      rejected: 0,
+      seconds: 1,
+      perSecond: 3,
+      errors: {},
+      retried: 7,
+      resent: 2,
+      reconnects: 1,
+    });
   });
 });
