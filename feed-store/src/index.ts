@@ -25,6 +25,8 @@ export { beginFeedWrite } from './sql/beginFeedWrite.js';
 export { notifyFeedChanged, announceFeedChanged } from './sql/notifyFeedChanged.js';
 export { lockReactionTargets, REACTION_TARGET_LOCKS } from './sql/lockReactionTargets.js';
 export { applyReactions } from './sql/applyReactions.js';
+export { nextReactionVersion } from './sql/nextReactionVersion.js';
+export { listReaderReactions } from './sql/listReaderReactions.js';
 export { storeEvents, probeWrite, type StoreEventsResult } from './storeEvents.js';
 export { recountReactions } from './sql/recountReactions.js';
 export { listEvents, type ListEventsOptions } from './sql/listEvents.js';

@@ -20,7 +20,7 @@ beforeAll(async () => {
   pool = createPool({ connectionString: db.url, max: 2 });
   // A database as the release before concurrent writes left it: migrations 001 and 002 only.
   await pool.query(
-    'drop table feed_events, feed_reactions, feed_reaction_counts, feed_changes, feed_org_snapshots, feed_migrations; drop function feed_visible_horizon',
+    'drop table feed_events, feed_reactions, feed_reaction_counts, feed_changes, feed_org_snapshots, feed_migrations; drop function feed_visible_horizon; drop sequence feed_reaction_versions',
   );
   await migrate(pool, migrations.slice(0, 2));
 });

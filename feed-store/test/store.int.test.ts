@@ -414,7 +414,7 @@ describe('migrate', () => {
     const fresh = await createTestDatabase('fresh');
     const admin = createPool({ connectionString: fresh.url, max: 1 });
     await admin.query(
-      'drop table feed_events, feed_reactions, feed_reaction_counts, feed_changes, feed_org_snapshots, feed_migrations; drop function feed_visible_horizon',
+      'drop table feed_events, feed_reactions, feed_reaction_counts, feed_changes, feed_org_snapshots, feed_migrations; drop function feed_visible_horizon; drop sequence feed_reaction_versions',
     );
     await admin.end();
     const pools = [

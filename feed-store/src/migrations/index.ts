@@ -4,6 +4,7 @@ import { sql as namesExtensions } from './002_names_extensions.js';
 import { sql as concurrentWrites } from './003_concurrent_writes.js';
 import { sql as changes } from './004_changes.js';
 import { sql as organisation } from './005_organisation.js';
+import { sql as reactionVersions } from './006_reaction_versions.js';
 
 export type { Migration };
 
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   { name: '003_concurrent_writes', sql: concurrentWrites },
   { name: '004_changes', sql: changes },
   { name: '005_organisation', sql: organisation },
+  { name: '006_reaction_versions', sql: reactionVersions },
 ];
