@@ -38,6 +38,7 @@ export const ApiErrorCode = {
   StreamLimit: 'FEED_API_STREAM_LIMIT',
   StreamsFull: 'FEED_API_STREAMS_FULL',
   StreamShutdown: 'FEED_API_STREAM_SHUTDOWN',
+  DeadBusy: 'FEED_API_DEAD_BUSY',
 } as const;
 
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];

@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
+import { DeadLetters } from '@feed/dead';
 import { OrganisationReader, createPool, type Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
@@ -18,6 +19,7 @@ import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
 import { securityPlugin } from './plugins/security.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogueRoutes } from './routes/catalogue.js';
+import { deadLetterRoutes } from './routes/deadLetters.js';
 import { docsPlugin } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +43,11 @@ export interface AppDeps {
    * answers 503. One passed in belongs to the caller.
    */
   publisher?: EventPublisher;
+  /**
+   * The operations on parked messages behind /admin/dead. Default: on the broker of AMQP_URL
+   * (each operation opens its own connection and closes it).
+   */
+  deadLetters?: DeadLetters;
   /**
    * On close, how long responses in progress (and streams' last frames) may take before
    * their connections are cut. Default 2000 ms: well inside main.ts's shutdown deadline.
@@ -152,6 +159,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(publishRoutes, { publisher: deps.publisher, guards });
   await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
   await app.register(catalogueRoutes, { typesSeen, guards });
+  const deadLetters =
+    deps.deadLetters ?? new DeadLetters({ urls: config.amqpUrls, name: 'feed-service' });
+  await app.register(deadLetterRoutes, { deadLetters, guards });
 
   // After the streams were ended (their preClose hook runs first): close the connections
   // server.close() would otherwise wait for without end.
