@@ -1,4 +1,4 @@
-import type { Queryable } from '@feed/store';
+import type { Position, Queryable } from '@feed/store';
 import type { LiveFeed } from './liveFeed.js';
 import type { ServiceMetrics } from './plugins/metrics.js';
 
@@ -40,10 +40,25 @@ export class ReadRouter {
 
   constructor(private readonly options: ReadRouterOptions) {}
 
-  async reader(): Promise<Reader> {
+  /**
+   * `below`: the read holds only what is older than this position (a page's cursor). When the
+   * live feed has already read a horizon above it, that horizon is passed: every event below
+   * the cursor is below it too, so the answer is the same as with the current horizon, and
+   * PostgreSQL does not compute one (feed_visible_horizon() reads pg_locks, the largest cost of
+   * a page read after the rows themselves).
+   */
+  async reader(below?: Position): Promise<Reader> {
     const { primary, replica, liveFeed, metrics } = this.options;
     const visibility = liveFeed.visibility;
-    if (replica === undefined) return { client: primary, horizon: undefined, replica: false };
+    if (replica === undefined) {
+      const known =
+        below !== undefined &&
+        visibility !== undefined &&
+        BigInt(below.xid) < BigInt(visibility.horizon)
+          ? visibility.horizon
+          : undefined;
+      return { client: primary, horizon: known, replica: false };
+    }
     if (visibility !== undefined) {
       const needed = lsnValue(visibility.lsn);
       if (this.replayed < needed) await this.checkReplica();

@@ -65,7 +65,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         page = await readOrgPage(organisations, readRouter, { org, filter, before, limit });
       else {
         const read = async (): Promise<FeedPage> => {
-          const { client, horizon } = await readRouter.reader();
+          const { client, horizon } = await readRouter.reader(before);
           const { items, next } = await listPageJson(client, { ...filter, before, limit, horizon });
           const nextCursor = next === null ? null : encodeCursor(next);
           const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
