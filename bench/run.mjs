@@ -17,6 +17,7 @@ import { measureVisibilityFigure } from './figures/visibility.mjs';
 import { measureSettingsFigure } from './figures/settings.mjs';
 import { measurePublisherFigure } from './figures/publisher.mjs';
 import { measureApiFigure } from './figures/api.mjs';
+import { measureApiHeadFigure } from './figures/apiHead.mjs';
 import { measureStreamFigure } from './figures/stream.mjs';
 import { measureMemoryFigure } from './figures/memory.mjs';
 
@@ -26,6 +27,7 @@ const figures = {
   visibility: measureVisibilityFigure,
   publisher: measurePublisherFigure,
   api: measureApiFigure,
+  apiHead: measureApiHeadFigure,
   stream: measureStreamFigure,
   memory: measureMemoryFigure,
   settings: measureSettingsFigure,

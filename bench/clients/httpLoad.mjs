@@ -2,7 +2,7 @@
 // then the measured run. With PATH_TEMPLATE (containing {position}, as `xid.seq`, or {cursor})
 // and SEQ_MIN, SEQ_MAX, each request asks for a page at the position of a random seeded row in
 // that range (seedPosition), so what is measured is the database path at that depth, not a
-// cache answering the same URL again. Reports requests per second, latency percentiles (ms) and the count of
+// cache answering the same URL again. HEADERS (JSON) are sent with every request. Reports requests per second, latency percentiles (ms) and the count of
 // responses that were not 2xx.
 import autocannon from 'autocannon';
 import { encodeCursor } from '@feed/store';
@@ -14,6 +14,7 @@ const connections = Number(process.env.CONNECTIONS ?? 50);
 const duration = Number(process.env.DURATION ?? 10);
 const warmup = Number(process.env.WARMUP ?? 1);
 const template = process.env.PATH_TEMPLATE;
+const headers = process.env.HEADERS ? JSON.parse(process.env.HEADERS) : undefined;
 const seqMin = Number(process.env.SEQ_MIN);
 const seqMax = Number(process.env.SEQ_MAX);
 
@@ -32,8 +33,8 @@ const requests = template
     ]
   : undefined;
 
-await autocannon({ url, connections, duration: warmup, requests });
-const result = await autocannon({ url, connections, duration, requests });
+await autocannon({ url, connections, duration: warmup, requests, headers });
+const result = await autocannon({ url, connections, duration, requests, headers });
 report({
   result: true,
   rps: result.requests.average,
@@ -42,4 +43,5 @@ report({
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
   requests: result.requests.total,
+  bytesPerRequest: result.requests.total > 0 ? result.throughput.total / result.requests.total : 0,
 });

@@ -6,7 +6,7 @@ import { startServer } from '../lib/httpServers.mjs';
 import { profileArgs, serviceMain } from '../lib/ourParts.mjs';
 import { sampleEvent } from '../lib/sampleEvent.mjs';
 import { sleep } from '../lib/stats.mjs';
-import { ourServiceEnv } from './api.mjs';
+import { ourServiceEnv } from '../lib/apiLoad.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 

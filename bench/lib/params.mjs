@@ -73,8 +73,8 @@ export const figureNames = [
   'stream',
   'memory',
 ];
-/** Figures run only when asked for with --only: the sweep of the worker's settings. */
-export const extraFigureNames = ['settings'];
+/** Figures run only when asked for with --only: the sweep of the worker's settings; the head of the API alone (a part of api). */
+export const extraFigureNames = ['settings', 'apiHead'];
 
 export function parseParams(argv) {
   const flags = new Map(

@@ -1,0 +1,35 @@
+// The limit of serving the head of the feed: a bare Fastify route (no logger, no hook) sending
+// the same bytes as ours from buffers prepared at start, one per coding (BODY_DIR/identity,
+// gzip, br: the bodies our service sent in this run), chosen by a plain look at
+// Accept-Encoding. What ours adds on top is what the ratio measures.
+// PLUGINS=security: the same route behind the plugins every answer of ours passes, with their
+// defaults (@fastify/helmet, @fastify/cors, @fastify/rate-limit), to tell their share apart.
+import { readFileSync } from 'node:fs';
+import Fastify from 'fastify';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { report } from '../lib/child.mjs';
+
+const dir = process.env.BODY_DIR;
+const bodies = {
+  identity: readFileSync(`${dir}/identity`),
+  gzip: readFileSync(`${dir}/gzip`),
+  br: readFileSync(`${dir}/br`),
+};
+const app = Fastify({ logger: false });
+if (process.env.PLUGINS === 'security') {
+  await app.register(helmet);
+  await app.register(cors, { origin: false });
+  await app.register(rateLimit, { max: 10_000_000, timeWindow: 60_000 });
+}
+app.get('/events', (request, reply) => {
+  const accept = request.headers['accept-encoding'] ?? '';
+  const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity';
+  reply.header('content-type', 'application/json; charset=utf-8');
+  if (encoding !== 'identity') reply.header('content-encoding', encoding);
+  reply.send(bodies[encoding]);
+});
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+report({ ready: true });
+process.once('SIGTERM', () => app.close().then(() => process.exit(0)));
