@@ -25,6 +25,9 @@ export type TimeReading = { ok: true; time: string } | { ok: false; problem: str
  * `Date.parse` is lenient: February 30 is no date, not March 2.
  */
 export function readTime(text: string): TimeReading {
+  // What most publishers send is the stored form already (`toISOString()`): checked digit by
+  // digit, it is kept as it is. Anything else, valid or not, takes the general reading.
+  if (isStoredForm(text)) return { ok: true, time: text };
   const match = timePattern.exec(text);
   if (match === null) return { ok: false, problem: 'not an RFC 3339 time' };
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
@@ -53,6 +56,39 @@ export function readTime(text: string): TimeReading {
   if (time === undefined) return { ok: false, problem: 'outside the years 0001 to 9999' };
   return { ok: true, time };
 }
+
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Whether the text is `YYYY-MM-DDTHH:MM:SS.sssZ` naming a real instant of the years 0001 to
+ * 9999: exactly what `toISOString()` writes for it, so it is its own stored form. A tenth of
+ * the general reading's cost (no pattern, no Date), on every event of every batch.
+ */
+function isStoredForm(text: string): boolean {
+  if (text.length !== 24) return false;
+  for (let i = 0; i < 24; i++) {
+    const c = text.charCodeAt(i);
+    const expected = storedFormSeparators[i];
+    if (expected === undefined ? c < 48 || c > 57 : c !== expected) return false;
+  }
+  const number = (from: number, to: number) => {
+    let n = 0;
+    for (let i = from; i < to; i++) n = n * 10 + text.charCodeAt(i) - 48;
+    return n;
+  };
+  const year = number(0, 4);
+  const month = number(5, 7);
+  const day = number(8, 10);
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > daysInMonth[month - 1]! + (month === 2 && leap ? 1 : 0)) return false;
+  return number(11, 13) < 24 && number(14, 16) < 60 && number(17, 19) < 60;
+}
+
+/** The characters of the stored form that are not digits, by position (`undefined`: a digit). */
+const storedFormSeparators = Array.from('0000-00-00T00:00:00.000Z', (char) =>
+  char === '0' ? undefined : char.charCodeAt(0),
+);
 
 /** Minutes east of UTC; no offset is UTC. Undefined for an offset that is not one. */
 function offsetMinutes(offset: string | undefined): number | undefined {

@@ -56,7 +56,12 @@ export function readBody(
 
 function checkContentType(props: MessageProperties): void {
   const expected = 'send application/json or application/cloudevents+json, UTF-8';
-  if (props.contentType !== undefined && props.contentType !== '') {
+  // The usual value, exactly as accepted, needs no reading of its parts.
+  if (
+    props.contentType !== undefined &&
+    props.contentType !== '' &&
+    !acceptedContentTypes.has(props.contentType)
+  ) {
     const [mediaType = '', ...params] = props.contentType.split(';');
     if (!acceptedContentTypes.has(mediaType.trim().toLowerCase()))
       reject(
@@ -129,9 +134,13 @@ function checkShape(body: unknown, maxDepth: number): void {
         FeedErrorCode.TooDeep,
         `body nests deeper than ${maxDepth} levels at ${pathOf(node)}: send flatter data`,
       );
+    // Only objects and arrays are walked on: a string or number has no depth and no keys.
     if (Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++)
-        stack.push({ value: value[index], depth: depth + 1, parent: node, key: String(index) });
+      for (let index = 0; index < value.length; index++) {
+        const child: unknown = value[index];
+        if (typeof child === 'object' && child !== null)
+          stack.push({ value: child, depth: depth + 1, parent: node, key: String(index) });
+      }
       continue;
     }
     for (const key of Object.keys(value)) {
@@ -140,12 +149,9 @@ function checkShape(body: unknown, maxDepth: number): void {
           FeedErrorCode.ForbiddenKey,
           `key '${key}' is not allowed (at ${pathOf(node)}): it could reach an object's prototype; rename it`,
         );
-      stack.push({
-        value: (value as Record<string, unknown>)[key],
-        depth: depth + 1,
-        parent: node,
-        key,
-      });
+      const child = (value as Record<string, unknown>)[key];
+      if (typeof child === 'object' && child !== null)
+        stack.push({ value: child, depth: depth + 1, parent: node, key });
     }
   }
 }

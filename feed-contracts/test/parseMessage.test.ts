@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FeedErrorCode, parseMessage, type MessageProperties } from '../src/index.js';
+import fc from 'fast-check';
+import { FeedErrorCode, parseMessage, readTime, type MessageProperties } from '../src/index.js';
 
 const now = () => new Date('2026-01-02T03:04:05.000Z');
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -715,5 +716,45 @@ describe('parseMessage reasons are short whatever the input', () => {
   it('a 70,000-character key in data is stored as it is', () => {
     const [event] = parsedEvents(json({ type: 'x.y', data: { [long]: 1 } }));
     expect(Object.keys(event!.data as object)[0]).toHaveLength(70_000);
+  });
+});
+
+describe('readTime of the stored form', () => {
+  it('keeps every instant of the years 0001 to 9999 written by toISOString as it is', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('0001-01-01T00:00:00.000Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+          noInvalidDate: true,
+        }),
+        (date) => {
+          const text = date.toISOString();
+          expect(readTime(text)).toEqual({ ok: true, time: text });
+        },
+      ),
+    );
+  });
+  it('reads any text of its shape as the general reading does (the same text with +00:00)', () => {
+    const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+    fc.assert(
+      fc.property(
+        fc.tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(3)),
+        ([year, month, day, hour, minute, second, ms]) => {
+          const at = `${year}-${month}-${day}T${hour}:${minute}:${second}.${ms}`;
+          expect(readTime(`${at}Z`)).toEqual(readTime(`${at}+00:00`));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (const at of [
+      '2024-02-29',
+      '2023-02-29',
+      '2000-02-29',
+      '1900-02-29',
+      '0000-01-01',
+      '2026-04-31',
+    ])
+      expect(readTime(`${at}T00:00:00.000Z`)).toEqual(readTime(`${at}T00:00:00.000+00:00`));
   });
 });
