@@ -1,28 +1,51 @@
+import { comparePositions, itemPosition, type FeedItem, type Position } from '@feed/store';
 import type { FeedPage } from './eventView.js';
 import type { LiveFeed } from './liveFeed.js';
 
 export interface PageCacheOptions {
   /** Most pages kept. Default 500. */
   maxEntries?: number;
-  /** Most bytes of bodies kept. Default 32 MiB. */
+  /** Most bytes of bodies kept (identity bytes; each coding adds a tenth or less). Default 32 MiB. */
   maxBytes?: number;
 }
 
+interface Entry {
+  page: FeedPage;
+  /** The page's cursor: it holds only events older than this; undefined from the top. */
+  before: Position | undefined;
+}
+
+interface Loading {
+  page: Promise<FeedPage>;
+  before: Position | undefined;
+  /** A change may have reached what it reads: serve it, do not keep it. */
+  stale: boolean;
+}
+
+/** A page can show an event at `position` when it reads from the top or from above it. */
+function canHold(before: Position | undefined, position: Position): boolean {
+  return before === undefined || comparePositions(before, position) > 0;
+}
+
 /**
- * Serialized pages of filtered and deeper reads, by query, until the feed changes. Every
- * change the live feed announces (an insert, a reaction, a hide or erase) empties it, so a
- * page is never served staler than the head of the feed. Readers asking for the same page at
- * once share one database read. While the live feed is not listening, changes could go
- * unseen, so every read goes to the database.
+ * Serialized pages of filtered and deeper reads, by query, until something they can show
+ * changes. A reaction, a hide or an erasure empties it (a change names its event, not the
+ * pages that hold it). New events only ever appear above every cursor the feed has handed
+ * out (it reads below the visibility horizon), so they drop only the pages read from the top
+ * and those whose cursor is above the new events: the pages below stay, as their ETags do.
+ * When the live feed starts listening again it empties it too: a change may have gone
+ * unheard. Readers asking for the same page at once share one database read. While the live
+ * feed is not listening, changes could go unseen, so every read goes to the database.
  */
 export class PageCache {
-  private readonly entries = new Map<string, FeedPage>();
-  private readonly loading = new Map<string, Promise<FeedPage>>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Loading>();
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private bytes = 0;
-  private version = 0;
-  private readonly unsubscribe: () => void;
+  /** Items came since the live feed's last change call. */
+  private noted = false;
+  private readonly unsubscribe: Array<() => void>;
 
   constructor(
     private readonly liveFeed: LiveFeed,
@@ -30,55 +53,98 @@ export class PageCache {
   ) {
     this.maxEntries = options.maxEntries ?? 500;
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-    this.unsubscribe = liveFeed.onChange(() => this.clear());
+    // The live feed hands the items to subscribers, then calls the change listeners; a
+    // change call after no items means it listens again and may have missed changes.
+    this.unsubscribe = [
+      liveFeed.subscribe((items) => this.noteItems(items)),
+      liveFeed.onChange(() => this.changed()),
+    ];
   }
 
-  /** The cached page, or the one `load` reads (cached if the feed did not change meanwhile). */
-  get(key: string, load: () => Promise<FeedPage>): { page: Promise<FeedPage>; hit: boolean } {
+  /**
+   * The cached page, or the one `load` reads (cached if nothing it can show changed
+   * meanwhile). `before`: the page's cursor (undefined for a page from the top).
+   */
+  get(
+    key: string,
+    load: () => Promise<FeedPage>,
+    before?: Position,
+  ): { page: Promise<FeedPage>; hit: boolean } {
     if (!this.liveFeed.listening) return { page: load(), hit: false };
     const cached = this.entries.get(key);
     if (cached !== undefined) {
       // Least recently used goes first: move this one to the end.
       this.entries.delete(key);
       this.entries.set(key, cached);
-      return { page: Promise.resolve(cached), hit: true };
+      return { page: Promise.resolve(cached.page), hit: true };
     }
     const pending = this.loading.get(key);
-    if (pending !== undefined) return { page: pending, hit: true };
-    const version = this.version;
-    const page = load().then((result) => {
+    if (pending !== undefined) return { page: pending.page, hit: true };
+    const loading: Loading = { page: load(), before, stale: false };
+    loading.page = loading.page.then((result) => {
       // A read that started before a change may hold the old state: serve it, do not keep it.
-      if (this.version === version) this.store(key, result);
+      if (!loading.stale) this.store(key, { page: result, before });
       return result;
     });
     const settle = () => {
-      if (this.loading.get(key) === page) this.loading.delete(key);
+      if (this.loading.get(key) === loading) this.loading.delete(key);
     };
-    page.then(settle, settle);
-    this.loading.set(key, page);
-    return { page, hit: false };
+    loading.page.then(settle, settle);
+    this.loading.set(key, loading);
+    return { page: loading.page, hit: false };
   }
 
   clear(): void {
-    this.version += 1;
+    for (const loading of this.loading.values()) loading.stale = true;
     this.entries.clear();
     this.loading.clear();
     this.bytes = 0;
   }
 
   close(): void {
-    this.unsubscribe();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.clear();
   }
 
-  private store(key: string, page: FeedPage): void {
-    if (page.body.length > this.maxBytes) return;
-    this.entries.set(key, page);
-    this.bytes += page.body.length;
+  /** Drops what the items can have changed, as soon as the live feed hands them over. */
+  private noteItems(items: readonly FeedItem[]): void {
+    this.noted = true;
+    let lowest: Position | undefined;
+    for (const item of items) {
+      if (item.kind !== 'event') {
+        this.clear();
+        return;
+      }
+      const position = itemPosition(item);
+      if (lowest === undefined || comparePositions(position, lowest) < 0) lowest = position;
+    }
+    if (lowest === undefined) return;
+    for (const [key, entry] of this.entries)
+      if (canHold(entry.before, lowest)) {
+        this.entries.delete(key);
+        this.bytes -= entry.page.body.length;
+      }
+    for (const [key, loading] of this.loading)
+      if (canHold(loading.before, lowest)) {
+        loading.stale = true;
+        this.loading.delete(key);
+      }
+  }
+
+  /** A change call with no items before it: the live feed listens again; drop everything. */
+  private changed(): void {
+    if (!this.noted) this.clear();
+    this.noted = false;
+  }
+
+  private store(key: string, entry: Entry): void {
+    if (entry.page.body.length > this.maxBytes) return;
+    this.entries.set(key, entry);
+    this.bytes += entry.page.body.length;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const [oldest, evicted] = this.entries.entries().next().value as [string, FeedPage];
+      const [oldest, evicted] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(oldest);
-      this.bytes -= evicted.body.length;
+      this.bytes -= evicted.page.body.length;
     }
   }
 }

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import type { FeedItem, StoredEvent } from '@feed/store';
 import type { FeedPage } from '../src/eventView.js';
 import type { LiveFeed } from '../src/liveFeed.js';
 import { PageCache } from '../src/pageCache.js';
 
 function fakeFeed() {
   const changes = new Set<() => void>();
+  const subscribers = new Set<(items: readonly FeedItem[]) => void>();
   const feed = {
     listening: true,
     lastPosition: { xid: '0', seq: '0' },
     visibility: undefined,
-    subscribe: () => () => {},
+    subscribe: (listener: (items: readonly FeedItem[]) => void) => {
+      subscribers.add(listener);
+      return () => subscribers.delete(listener);
+    },
     onChange: (listener: () => void) => {
       changes.add(listener);
       return () => changes.delete(listener);
@@ -17,9 +22,20 @@ function fakeFeed() {
     announceChange: async () => {},
     close: async () => {},
     change: () => changes.forEach((listener) => listener()),
+    /** What the live feed does after a read: the items to subscribers, then the change call. */
+    deliver: (items: readonly FeedItem[]) => {
+      subscribers.forEach((listener) => listener(items));
+      changes.forEach((listener) => listener());
+    },
   };
   return feed satisfies LiveFeed & { change(): void };
 }
+
+const at = (xid: string, seq: string) => ({ xid, seq });
+const newEvent = (xid: string, seq: string): FeedItem => ({
+  kind: 'event',
+  event: { xid, seq } as StoredEvent,
+});
 
 const page = (body: string): FeedPage => ({ body, etag: `"${body}"`, nextCursor: null });
 
@@ -77,5 +93,51 @@ describe('PageCache', () => {
     await cache.get('c', async () => page('c')).page;
     expect(cache.get('a', async () => page('a3')).hit).toBe(true);
     expect(cache.get('b', async () => page('b2')).hit).toBe(false);
+  });
+
+  it('keeps the pages below new events, and drops those from the top and those above them', async () => {
+    const feed = fakeFeed();
+    const cache = new PageCache(feed);
+    await cache.get('top', async () => page('top')).page;
+    await cache.get('deep', async () => page('deep'), at('500', '3')).page;
+    await cache.get('above', async () => page('above'), at('900', '1')).page;
+    feed.deliver([newEvent('700', '2'), newEvent('600', '9')]);
+    expect(cache.get('deep', async () => page('deep2'), at('500', '3')).hit).toBe(true);
+    expect(cache.get('top', async () => page('top2')).hit).toBe(false);
+    expect(cache.get('above', async () => page('above2'), at('900', '1')).hit).toBe(false);
+    // Positions compare as numbers: transaction 1000 is above 999.
+    await cache.get('just below', async () => page('b'), at('999', '1')).page;
+    feed.deliver([newEvent('1000', '1')]);
+    expect(cache.get('just below', async () => page('b2'), at('999', '1')).hit).toBe(true);
+  });
+
+  it('drops every page on a reaction, hide or erasure, and when the live feed listens again', async () => {
+    const feed = fakeFeed();
+    const cache = new PageCache(feed);
+    await cache.get('deep', async () => page('deep'), at('500', '3')).page;
+    feed.deliver([
+      newEvent('700', '1'),
+      { kind: 'reactions', xid: '701', seq: '1', source: 's', id: 'e', match: {} } as FeedItem,
+    ]);
+    expect(cache.get('deep', async () => page('deep2'), at('500', '3')).hit).toBe(false);
+    await cache.get('deep', async () => page('deep3'), at('500', '3')).page;
+    feed.change();
+    expect(cache.get('deep', async () => page('deep4'), at('500', '3')).hit).toBe(false);
+  });
+
+  it('does not keep a read in flight that new events can reach, and keeps one below them', async () => {
+    const feed = fakeFeed();
+    const cache = new PageCache(feed);
+    const releases: Array<() => void> = [];
+    const slow = (body: string) => () =>
+      new Promise<FeedPage>((resolve) => releases.push(() => resolve(page(body))));
+    const top = cache.get('top', slow('top'));
+    const deep = cache.get('deep', slow('deep'), at('500', '3'));
+    feed.deliver([newEvent('700', '1')]);
+    releases.forEach((release) => release());
+    expect((await top.page).body).toBe('top');
+    expect((await deep.page).body).toBe('deep');
+    expect(cache.get('top', async () => page('top2')).hit).toBe(false);
+    expect(cache.get('deep', async () => page('deep2'), at('500', '3')).hit).toBe(true);
   });
 });

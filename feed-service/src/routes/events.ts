@@ -73,7 +73,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         };
         if (pageCache === undefined) page = await read();
         else {
-          const cached = pageCache.get(JSON.stringify([limit, before, filter]), read);
+          const cached = pageCache.get(JSON.stringify([limit, before, filter]), read, before);
           if (cached.hit) metrics.pageHits.inc();
           page = await cached.page;
         }
