@@ -180,7 +180,8 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
         PORT: String(port),
         DATABASE_URL: databaseUrl,
         AMQP_URL: amqpUrl,
-        SERVICE_API_KEYS: serviceApiKey,
+        // A key for any source: the e2e tests publish as many sources.
+        SERVICE_API_KEYS: `*=${serviceApiKey}`,
         SERVICE_ADMIN_TOKEN: serviceAdminToken,
         SERVICE_READ_TOKENS: '',
         SERVICE_RATE_LIMIT_MAX: '1000000',

@@ -7,6 +7,7 @@ import { OrganisationReader, createPool, type Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
+import { EventQuota } from './eventQuota.js';
 import { HeadCache } from './headCache.js';
 import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
@@ -156,7 +157,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     catchUps,
   });
 
-  await app.register(publishRoutes, { publisher: deps.publisher, guards });
+  await app.register(publishRoutes, {
+    publisher: deps.publisher,
+    guards,
+    keyOf: (request) => callerOf(request)?.key,
+    quota: new EventQuota(config.apiKeyEventsPerMinute),
+  });
   await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
   await app.register(catalogueRoutes, { typesSeen, guards });
   const deadLetters =

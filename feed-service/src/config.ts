@@ -8,6 +8,7 @@ import {
   loadEnv,
 } from '@feed/contracts';
 import type { Env, LogLevel, QueueType } from '@feed/contracts';
+import { parseApiKeys, type ApiKey } from './apiKeys.js';
 
 export interface ServiceConfig {
   host: string;
@@ -24,8 +25,10 @@ export interface ServiceConfig {
   queueType: QueueType;
   logLevel: LogLevel;
   logPretty: boolean;
-  /** Keys that may POST /events. Empty: POST /events is refused. */
-  apiKeys: string[];
+  /** Keys that may POST /events, each bound to its sources. Empty: POST /events is refused. */
+  apiKeys: ApiKey[];
+  /** Events each key may publish per minute. */
+  apiKeyEventsPerMinute: number;
   /** Token for hide and erase. Undefined: admin operations are refused. */
   adminToken: string | undefined;
   /** Bearer tokens for reading. Empty: reading is open. */
@@ -74,6 +77,7 @@ const variables = {
   LOG_LEVEL: commonEnv.LOG_LEVEL,
   LOG_PRETTY: commonEnv.LOG_PRETTY,
   SERVICE_API_KEYS: optionalText,
+  SERVICE_API_KEY_EVENTS_PER_MINUTE: envInteger(1, 100_000_000, 100_000),
   SERVICE_ADMIN_TOKEN: optionalText,
   SERVICE_READ_TOKENS: optionalText,
   SERVICE_CORS_ORIGINS: optionalText,
@@ -167,7 +171,8 @@ export function loadConfig(env: Env): ServiceConfig {
     queueType: values.FEED_QUEUE_TYPE,
     logLevel: values.LOG_LEVEL,
     logPretty: values.LOG_PRETTY,
-    apiKeys: secrets('SERVICE_API_KEYS', values.SERVICE_API_KEYS),
+    apiKeys: parseApiKeys(list(values.SERVICE_API_KEYS), minSecretLength),
+    apiKeyEventsPerMinute: values.SERVICE_API_KEY_EVENTS_PER_MINUTE,
     adminToken: adminTokens[0],
     readTokens: secrets('SERVICE_READ_TOKENS', values.SERVICE_READ_TOKENS),
     corsOrigins,

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       logPretty: false,
       apiKeys: [],
+      apiKeyEventsPerMinute: 100000,
       adminToken: undefined,
       readTokens: [],
       corsOrigins: [],
@@ -32,7 +33,7 @@ describe('loadConfig', () => {
   it('reads lists and treats empty values as unset', () => {
     const config = loadConfig({
       PORT: '0',
-      SERVICE_API_KEYS: ' key-aaaaaaaaaaaaaaaa , key-bbbbbbbbbbbbbbbb ,',
+      SERVICE_API_KEYS: ' a=key-aaaaaaaaaaaaaaaa , b=key-bbbbbbbbbbbbbbbb ,',
       SERVICE_READ_TOKENS: '',
       SERVICE_ADMIN_TOKEN: 'admin-token-0123456789',
       SERVICE_CORS_ORIGINS: 'https://portal.example.com,http://localhost:5173',
@@ -42,7 +43,10 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       port: 0,
-      apiKeys: ['key-aaaaaaaaaaaaaaaa', 'key-bbbbbbbbbbbbbbbb'],
+      apiKeys: [
+        { id: 'key:a', secret: 'key-aaaaaaaaaaaaaaaa', sources: ['a'] },
+        { id: 'key:b', secret: 'key-bbbbbbbbbbbbbbbb', sources: ['b'] },
+      ],
       readTokens: [],
       adminToken: 'admin-token-0123456789',
       corsOrigins: ['https://portal.example.com', 'http://localhost:5173'],
@@ -69,8 +73,8 @@ describe('loadConfig', () => {
       'invalid configuration: DATABASE_URL must be a postgres:// URL',
     ],
     [
-      { SERVICE_API_KEYS: 'short' },
-      'invalid configuration: SERVICE_API_KEYS: every token must have at least 16 characters',
+      { SERVICE_API_KEYS: 'a=short' },
+      'invalid configuration: SERVICE_API_KEYS: entry 1: every key must have at least 16 characters',
     ],
     [
       { SERVICE_READ_TOKENS: 'long-enough-token-1,x' },

@@ -34,7 +34,7 @@ async function appWith(publisher: EventPublisher | undefined, env: Record<string
   return buildApp({
     config: loadConfig({
       DATABASE_URL: db.url,
-      SERVICE_API_KEYS: apiKey,
+      SERVICE_API_KEYS: `*=${apiKey}`,
       SERVICE_MEMORY_CACHE: 'false',
       ...env,
     }),
@@ -130,16 +130,24 @@ describe('POST /events (recording publisher)', () => {
       { type: 'a.b', time: '2026-11-22T10:00:00.123456', data: null },
     ]);
     expect(response.statusCode, response.body).toBe(202);
+    // Events without a source get the key's default (feed-service for a key for any source).
+    const source = 'feed-service';
     expect(calls.at(-1)).toEqual([
-      { type: 'kudos.sent', data: { text: 'thanks' }, actor: { id: 'hr-7', name: 'HR bot' } },
       {
         type: 'kudos.sent',
+        source,
+        data: { text: 'thanks' },
+        actor: { id: 'hr-7', name: 'HR bot' },
+      },
+      {
+        type: 'kudos.sent',
+        source,
         id: '17',
         data: { text: 'thanks' },
         extensions: { summary: 'Anna thanked Oleg' },
       },
-      { type: 'ping.sent', data: null, extensions: { colour: 'red' } },
-      { type: 'a.b', time: '2026-11-22T10:00:00.123456', data: null },
+      { type: 'ping.sent', source, data: null, extensions: { colour: 'red' } },
+      { type: 'a.b', source, time: '2026-11-22T10:00:00.123456', data: null },
     ]);
   });
 

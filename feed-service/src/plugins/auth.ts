@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
+import type { ApiKey } from '../apiKeys.js';
 import type { ServiceConfig } from '../config.js';
 import { bearerToken, tokenMatches } from '../tokenMatch.js';
 
@@ -14,12 +15,14 @@ export interface Guards {
 
 /**
  * Who a request is, from the credential it presents: the admin, the n-th read token
- * (`reader:1`…) or the n-th API key (`key:1`…). Never the token itself: `id` is logged and
+ * (`reader:1`…) or an API key (`key:registrar`…, named by its sources). Never the token itself: `id` is logged and
  * names rate-limit buckets.
  */
 export interface Caller {
   kind: 'admin' | 'reader' | 'key';
   id: string;
+  /** The API key, for `key` callers. */
+  key?: ApiKey;
 }
 
 /**
@@ -68,8 +71,12 @@ export function createCallerLookup(
     }
     const key = presented(request, true);
     if (key !== undefined && config.apiKeys.length > 0) {
-      const index = indexOf(key, config.apiKeys);
-      if (index !== -1) return { kind: 'key', id: `key:${index + 1}` };
+      const index = indexOf(
+        key,
+        config.apiKeys.map((apiKey) => apiKey.secret),
+      );
+      const apiKey = config.apiKeys[index];
+      if (apiKey !== undefined) return { kind: 'key', id: apiKey.id, key: apiKey };
     }
     return null;
   };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   EventTypePattern,
@@ -15,13 +16,46 @@ import {
 // carries its own copy of the contract, whose FeedError is another class.
 import { buildMessages, isFeedError } from '@feed/publisher';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
+import { defaultSource, mayPublishAs, type ApiKey } from '../apiKeys.js';
 import type { EventPublisher, PublishEventInput } from '../eventPublisher.js';
+import type { EventQuota } from '../eventQuota.js';
 import type { Guards } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
 
 export interface PublishRoutesOptions {
   publisher: EventPublisher | undefined;
   guards: Guards;
+  /** The key a request was let in with (plugins/auth.ts). */
+  keyOf: (request: FastifyRequest) => ApiKey | undefined;
+  /** SERVICE_API_KEY_EVENTS_PER_MINUTE. */
+  quota: EventQuota;
+}
+
+/** Reactions of a reader come through the reaction endpoints, not as any key's events. */
+const reactionTypes = new Set(['reaction.added', 'reaction.removed']);
+
+/**
+ * Binds each event to the key's sources: an event without a source gets the key's first, one
+ * with a source of another service is refused (it could speak for it, or take its ids).
+ */
+function bindToKey(inputs: PublishEventInput[], key: ApiKey): void {
+  inputs.forEach((event, index) => {
+    if (event.source === undefined) event.source = defaultSource(key);
+    else if (!mayPublishAs(key, event.source))
+      throw new ApiError(
+        403,
+        ApiErrorCode.SourceForbidden,
+        `event ${index}: ${key.id} may publish as ${(key.sources as string[]).join(', ')}, not "${event.source.slice(0, 40)}" (SERVICE_API_KEYS binds each key to its sources)`,
+        { param: `/${index}/source` },
+      );
+    if (key.sources !== 'any' && reactionTypes.has(event.type))
+      throw new ApiError(
+        403,
+        ApiErrorCode.TypeForbidden,
+        `event ${index}: ${event.type} events come from the reaction endpoints, or a key for any source (*= in SERVICE_API_KEYS), not ${key.id}`,
+        { param: `/${index}/type` },
+      );
+  });
 }
 
 const Text = (max: number, description: string) =>
@@ -51,7 +85,12 @@ export const PublishEvent = Type.Object(
         'Default: a random UUID. Give one to make a retry harmless; an integer is read as its decimal string.',
       ),
     ),
-    source: Type.Optional(Text(limits.maxSourceLength, 'Your service. Default: feed-service.')),
+    source: Type.Optional(
+      Text(
+        limits.maxSourceLength,
+        "Your service: one of the sources your API key is bound to. Default: the key's first source.",
+      ),
+    ),
     time: Type.Optional(
       Type.String({
         pattern: TimePattern,
@@ -112,7 +151,7 @@ const unavailableCodes = new Set([
  */
 export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = async (
   app,
-  { publisher, guards },
+  { publisher, guards, keyOf, quota },
 ) => {
   app.post(
     '/events',
@@ -149,12 +188,25 @@ export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = as
             { param: `/${index}/data` },
           );
       });
+      const key = keyOf(request);
+      // The guard let the request in with a key; no key here is a bug, not the client's.
+      if (key === undefined) throw new Error('POST /events reached without an API key');
+      bindToKey(inputs, key);
       if (publisher === undefined)
         throw new ApiError(
           503,
           ApiErrorCode.PublishUnavailable,
           'publishing over HTTP is not available on this instance',
         );
+      const over = quota.take(key.id, inputs.length);
+      if (over !== undefined) {
+        reply.header('retry-after', String(over.retryInS));
+        throw new ApiError(
+          429,
+          ApiErrorCode.KeyQuota,
+          `${key.id} may publish ${quota.perMinute} events per minute (SERVICE_API_KEY_EVENTS_PER_MINUTE); ${over.left} are left this minute and this request has ${inputs.length}: retry in ${over.retryInS} s, or send fewer`,
+        );
+      }
       const published: FeedEvent[] = [];
       try {
         // All or nothing: every event is checked before the first part is sent.
@@ -162,6 +214,7 @@ export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = as
         for (let start = 0; start < inputs.length; start += publishPart)
           published.push(...(await publisher.publish(inputs.slice(start, start + publishPart))));
       } catch (error) {
+        quota.giveBack(key.id, inputs.length - published.length);
         if (isFeedError(error) && error.code === 'FEED_PUBLISH_INVALID')
           throw new ApiError(400, ApiErrorCode.InvalidEvent, error.message, { param: 'body' });
         if (isFeedError(error) && unavailableCodes.has(error.code))
