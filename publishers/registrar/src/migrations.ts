@@ -1,4 +1,9 @@
-import { applyMigrations, outboxMigrationSql, type Migration } from '@feed/publisher';
+import {
+  applyMigrations,
+  outboxMigrationSql,
+  outboxSetAsideMigrationSql,
+  type Migration,
+} from '@feed/publisher';
 import type pg from 'pg';
 
 /** The registrar's own database: its employees, and the outbox its events leave through. */
@@ -17,6 +22,7 @@ export const migrations: readonly Migration[] = [
       )`,
   },
   { name: '002_feed_outbox', sql: outboxMigrationSql },
+  { name: '003_feed_outbox_set_aside', sql: outboxSetAsideMigrationSql },
 ];
 
 /** Serializes replicas starting at once: the second waits, then finds nothing to do. */

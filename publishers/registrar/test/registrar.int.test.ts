@@ -32,7 +32,11 @@ describe('registrar', () => {
     vhost = await createTestVhost('registrar');
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     pool.on('error', () => {});
-    expect(await migrate(pool)).toEqual(['001_employees', '002_feed_outbox']);
+    expect(await migrate(pool)).toEqual([
+      '001_employees',
+      '002_feed_outbox',
+      '003_feed_outbox_set_aside',
+    ]);
     expect(await migrate(pool)).toEqual([]);
     publisher = createFeedPublisher({ url: vhost.url, source: 'registrar' });
     relay = startOutboxRelay({ pool, publisher, pollIntervalMs: 200 });

@@ -29,7 +29,19 @@ export {
 } from '@feed/contracts';
 export { type PublisherLogger } from './logger.js';
 export { enqueue, type EnqueueOptions } from './outbox.js';
-export { outboxMigrationSql, migrateOutbox, OUTBOX_CHANNEL } from './outboxMigration.js';
+export {
+  outboxMigrationSql,
+  outboxSetAsideMigrationSql,
+  outboxMigrations,
+  migrateOutbox,
+  OUTBOX_CHANNEL,
+} from './outboxMigration.js';
+export {
+  retryOutboxRows,
+  listSetAsideOutboxRows,
+  type OutboxRetrySelection,
+  type SetAsideOutboxRow,
+} from './sql/retryOutboxRows.js';
 export {
   startOutboxRelay,
   type OutboxRelay,

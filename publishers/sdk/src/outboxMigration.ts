@@ -1,3 +1,4 @@
+import { applyMigrations, type Migration } from '@feed/contracts';
 import type pg from 'pg';
 import { assertPgObject } from './pgArgument.js';
 
@@ -26,22 +27,42 @@ create index if not exists feed_outbox_pending on feed_outbox (source, id) where
 create index if not exists feed_outbox_sent on feed_outbox (sent_at) where sent_at is not null;
 `;
 
+/**
+ * Rows that can never be published are set aside: `set_aside_at` and the reason, after
+ * `permanent_failures` reached the relay's bound. A set-aside row is no longer pending, so the
+ * later rows of its source overtake it; an operator retries it (retryOutboxRows). Idempotent.
+ */
+export const outboxSetAsideMigrationSql = `
+alter table feed_outbox add column if not exists permanent_failures integer not null default 0;
+alter table feed_outbox add column if not exists set_aside_at timestamptz;
+alter table feed_outbox add column if not exists set_aside_reason text;
+drop index if exists feed_outbox_pending;
+create index if not exists feed_outbox_waiting on feed_outbox (source, id)
+  where sent_at is null and set_aside_at is null;
+create index if not exists feed_outbox_set_aside on feed_outbox (set_aside_at)
+  where set_aside_at is not null;
+`;
+
+/** The outbox's migrations, in order: append to your own list, or let migrateOutbox run them. */
+export const outboxMigrations: readonly Migration[] = [
+  { name: '001_feed_outbox', sql: outboxMigrationSql },
+  { name: '002_feed_outbox_set_aside', sql: outboxSetAsideMigrationSql },
+];
+
 /** Serializes concurrent migrations of replicas starting at once. */
 const OUTBOX_MIGRATION_LOCK = 7_201_101;
 
-/** Creates the outbox table and its indexes if missing; safe in several processes at once. */
-export async function migrateOutbox(pool: pg.Pool): Promise<void> {
+/**
+ * Applies the outbox's migrations not yet recorded in `feed_outbox_migrations`, in one
+ * transaction under an advisory lock; safe in several processes at once. A table created by
+ * an earlier release (before the migrations were recorded) is taken as it is: each migration
+ * only adds what is missing.
+ */
+export async function migrateOutbox(pool: pg.Pool): Promise<string[]> {
   assertPgObject(pool, 'migrateOutbox(pool)', 'a pg Pool');
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
-    await client.query('select pg_advisory_xact_lock($1)', [OUTBOX_MIGRATION_LOCK]);
-    await client.query(outboxMigrationSql);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
-  }
+  return applyMigrations(pool, {
+    table: 'feed_outbox_migrations',
+    lock: OUTBOX_MIGRATION_LOCK,
+    migrations: outboxMigrations,
+  });
 }

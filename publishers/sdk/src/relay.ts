@@ -10,6 +10,8 @@ import { claimOutboxBatch } from './sql/claimOutboxBatch.js';
 import { delayOutboxRows } from './sql/delayOutboxRows.js';
 import { deleteSentOutboxRows } from './sql/deleteSentOutboxRows.js';
 import { markOutboxSent } from './sql/markOutboxSent.js';
+import { listSetAsideOutboxRows } from './sql/retryOutboxRows.js';
+import { setAsideOutboxRows } from './sql/setAsideOutboxRows.js';
 
 export interface OutboxRelayOptions {
   pool: pg.Pool;
@@ -22,6 +24,12 @@ export interface OutboxRelayOptions {
   /** Retry backoff of a row the broker did not confirm. Default 500 ms … 60 000 ms. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Times a row may fail for good (its event cannot be published as stored) before it is set
+   * aside and the later rows of its source go on without it. Default 3. A broker outage never
+   * counts.
+   */
+  maxPermanentFailures?: number;
   /** Sent rows older than this are deleted. Default 24 h; 0 keeps them. */
   retainSentMs?: number;
   logger?: PublisherLogger;
@@ -32,6 +40,10 @@ export interface OutboxRelayStats {
   sent: number;
   retried: number;
   failedBatches: number;
+  /** Rows this relay set aside. */
+  setAside: number;
+  /** Rows set aside in the table (by any relay, not yet retried), at the last count. */
+  setAsideWaiting: number;
 }
 
 export interface OutboxRelay {
@@ -40,7 +52,7 @@ export interface OutboxRelay {
   /** Stops listening and polling, waits for the batch in hand. */
   stop(): Promise<void>;
   stats(): OutboxRelayStats;
-  on(event: 'batch', listener: (sent: number, retried: number) => void): this;
+  on(event: 'batch', listener: (sent: number, retried: number, setAside: number) => void): this;
 }
 
 /**
@@ -64,6 +76,8 @@ class Relay extends EventEmitter implements OutboxRelay {
     sent: 0,
     retried: 0,
     failedBatches: 0,
+    setAside: 0,
+    setAsideWaiting: 0,
   };
   private running: Promise<number> | undefined;
   private again = false;
@@ -72,6 +86,7 @@ class Relay extends EventEmitter implements OutboxRelay {
   private listenerRetry: NodeJS.Timeout | undefined;
   private readonly poll: NodeJS.Timeout;
   private lastCleanup = 0;
+  private lastCount = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     super();
@@ -128,7 +143,19 @@ class Relay extends EventEmitter implements OutboxRelay {
       }
     } while (this.again && !this.stopped);
     await this.cleanup();
+    await this.countSetAside();
     return total;
+  }
+
+  /** Refreshes `setAsideWaiting` once a minute, and after this relay set rows aside. */
+  private async countSetAside(): Promise<void> {
+    if (Date.now() - this.lastCount < 60_000) return;
+    this.lastCount = Date.now();
+    try {
+      this.counters.setAsideWaiting = (await listSetAsideOutboxRows(this.pool, 0)).count;
+    } catch (error) {
+      this.log.warn({ err: error }, 'outbox relay: counting set-aside rows failed');
+    }
   }
 
   private async relayBatch(): Promise<{ claimed: number; sent: number }> {
@@ -154,19 +181,30 @@ class Relay extends EventEmitter implements OutboxRelay {
       const outcome = outboxOutcome(rows, results, {
         minMs: this.options.retryMinMs ?? 500,
         maxMs: this.options.retryMaxMs ?? 60_000,
+        maxPermanentFailures: this.options.maxPermanentFailures ?? 3,
       });
       await markOutboxSent(client, outcome.sent);
       await delayOutboxRows(client, outcome.retries);
+      await setAsideOutboxRows(client, outcome.setAside);
       await client.query('commit');
       this.counters.batches += 1;
       this.counters.sent += outcome.sent.length;
       this.counters.retried += outcome.retries.length;
+      this.counters.setAside += outcome.setAside.length;
+      for (const { id, reason } of outcome.setAside) {
+        const row = rows.find((candidate) => candidate.id === id)!;
+        this.log.error(
+          { outboxId: id, source: row.source, eventId: row.event.id, reason },
+          'outbox relay: row set aside, it cannot be published as it is; later rows of its source go on without it',
+        );
+      }
+      if (outcome.setAside.length > 0) this.lastCount = 0;
       if (outcome.retries.length > 0)
         this.log.warn(
           { retried: outcome.retries.length, error: outcome.retries[0]!.error },
           'outbox relay: some rows were not confirmed, retrying later',
         );
-      this.emit('batch', outcome.sent.length, outcome.retries.length);
+      this.emit('batch', outcome.sent.length, outcome.retries.length, outcome.setAside.length);
       return { claimed: rows.length, sent: outcome.sent.length };
     } catch (error) {
       await client.query('rollback').catch((rollbackError: Error) => {
