@@ -36,16 +36,30 @@ export async function readPageJson(
   values: unknown[],
   limit: number,
 ): Promise<PageJson> {
-  const name = `${prefix}-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
-  const { rows } = await client.query<{ xid: string; seq: string; item: string }>({
-    name,
-    text,
-    values,
-  });
+  const rows = await readPageRows<PageRow>(client, prefix, text, values);
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
   return {
     items: `[${shown.map((row) => row.item).join(',')}]`,
     next: more ? { xid: shown.at(-1)!.xid, seq: shown.at(-1)!.seq } : null,
   };
+}
+
+/** A row of a page query: the position and the item's JSON. */
+export interface PageRow {
+  xid: string;
+  seq: string;
+  item: string;
+}
+
+/** Runs a page query as a named prepared statement, named by a hash of its text. */
+export async function readPageRows<R extends PageRow>(
+  client: Queryable,
+  prefix: string,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const name = `${prefix}-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  const { rows } = await client.query<R>({ name, text, values });
+  return rows;
 }

@@ -71,3 +71,4 @@ export { OrganisationReader, type OrganisationAt } from './organisation/organisa
 export { listOrganisationEvents, organisationRemovedAfter } from './sql/listOrganisationEvents.js';
 export { insertOrgSnapshots } from './sql/insertOrgSnapshots.js';
 export { listScopePageJson, type ListScopePageOptions } from './sql/listScopePageJson.js';
+export { listGroupRows, type GroupRow } from './sql/listGroupRows.js';

@@ -18,13 +18,22 @@ export async function listPageJson(
   client: Queryable,
   options: ListEventsOptions,
 ): Promise<PageJson> {
+  const { text, params } = pageQuery(options);
+  return readPageJson(client, 'feed-page', text, params, options.limit);
+}
+
+/** The query of listPageJson (`limit + 1` rows), with more columns when asked. */
+export function pageQuery(
+  options: ListEventsOptions,
+  columns = '',
+): { text: string; params: unknown[] } {
   const params: unknown[] = [];
   const where = pageClause(options, params);
   params.push(options.limit);
   const limit = `$${params.length}::int`;
   const text = `
-    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item
+    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${columns}
       from feed_events where ${where}
      order by feed_events.xid desc, feed_events.seq desc limit ${limit} + 1`;
-  return readPageJson(client, 'feed-page', text, params, options.limit);
+  return { text, params };
 }

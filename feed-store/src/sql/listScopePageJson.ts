@@ -34,6 +34,15 @@ export async function listScopePageJson(
   client: Queryable,
   options: ListScopePageOptions,
 ): Promise<PageJson> {
+  const { text, params } = scopePageQuery(options);
+  return readPageJson(client, 'feed-scope', text, params, options.limit);
+}
+
+/** The query of listScopePageJson (`limit + 1` rows), with more columns when asked. */
+export function scopePageQuery(
+  options: ListScopePageOptions,
+  columns = '',
+): { text: string; params: unknown[] } {
   const before = options.before ?? end;
   const params: unknown[] = [];
   const where = `${filterClause(options, params)} and ${visibleClause(options.horizon, params)}`;
@@ -59,8 +68,8 @@ export async function listScopePageJson(
               where type = 'department.renamed' and data->>'departmentId' = any(${departments}::text[])
                 and (xid, seq) < (${bx}::xid8, ${bs}::bigint) and ${where} ${newest})
     ), page as (select xid, seq from hits order by xid desc, seq desc limit ${limit}::int + 1)
-    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item
+    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${columns}
       from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
      ${newest}`;
-  return readPageJson(client, 'feed-scope', text, params, options.limit);
+  return { text, params };
 }
