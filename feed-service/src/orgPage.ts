@@ -12,6 +12,7 @@ import {
   type OrgUnitView,
   type OrganisationReader,
   type Position,
+  type Queryable,
 } from '@feed/store';
 import { ApiError, ApiErrorCode } from './apiErrors.js';
 import { etagOf, type FeedPage } from './eventView.js';
@@ -40,25 +41,32 @@ export interface ResolvedScope {
   department?: OrgUnitView;
 }
 
+/** A team or department resolved against the organisation, and where to read its page. */
+export interface ResolvedOrg {
+  client: Queryable;
+  /** The horizon the organisation was folded below: read the page below it too. */
+  horizon: string;
+  scope: OrgScope;
+  resolved: ResolvedScope;
+}
+
 /**
- * A page of what happened in a team or a department: the organisation folded below the
- * read's horizon (OrganisationReader), the unit found by id or name (a former name included),
- * and the page read below that same horizon, so every event is judged by the organisation
- * as it stood at its position.
+ * Folds the organisation below the read's horizon (OrganisationReader) and finds the team or
+ * department by id or name (a former name included): the page is then read below that same
+ * horizon, so every event is judged by the organisation as it stood at its position.
  */
-export async function readOrgPage(
+export async function resolveOrg(
   organisations: OrganisationReader,
   readRouter: ReadRouter,
-  { org, filter, before, limit }: OrgPageRequest,
-): Promise<FeedPage & { scope: ResolvedScope }> {
+  org: OrgQuery,
+): Promise<ResolvedOrg> {
   if (org.team !== undefined && org.department !== undefined)
     throw new ApiError(400, ApiErrorCode.BadFilter, 'team and department: ask for one of them', {
       param: 'department',
     });
   const reader = await readRouter.reader();
   const { organisation, horizon } = await organisations.read(reader.client, reader.horizon);
-  let scope: OrgScope;
-  let resolved: ResolvedScope;
+  const base = { client: reader.client, horizon };
   if (org.team !== undefined) {
     const team = findTeam(organisation, org.team);
     if (team === undefined)
@@ -68,21 +76,35 @@ export async function readOrgPage(
         `team: the feed knows no team "${org.team.slice(0, 200)}" (by id or by any name it had)`,
         { param: 'team' },
       );
-    scope = teamScope(organisation, team.id);
-    resolved = { team: teamView(organisation, team) };
-  } else {
-    const department = findDepartment(organisation, org.department!);
-    if (department === undefined)
-      throw new ApiError(
-        404,
-        ApiErrorCode.UnknownDepartment,
-        `department: the feed knows no department "${org.department!.slice(0, 200)}" (by id or by any name it had)`,
-        { param: 'department' },
-      );
-    scope = departmentScope(organisation, department.id);
-    resolved = { department: departmentView(organisation, department.id) };
+    return {
+      ...base,
+      scope: teamScope(organisation, team.id),
+      resolved: { team: teamView(organisation, team) },
+    };
   }
-  const { items, next } = await listScopePageJson(reader.client, {
+  const department = findDepartment(organisation, org.department!);
+  if (department === undefined)
+    throw new ApiError(
+      404,
+      ApiErrorCode.UnknownDepartment,
+      `department: the feed knows no department "${org.department!.slice(0, 200)}" (by id or by any name it had)`,
+      { param: 'department' },
+    );
+  return {
+    ...base,
+    scope: departmentScope(organisation, department.id),
+    resolved: { department: departmentView(organisation, department.id) },
+  };
+}
+
+/** A page of what happened in a team or a department (see resolveOrg). */
+export async function readOrgPage(
+  organisations: OrganisationReader,
+  readRouter: ReadRouter,
+  { org, filter, before, limit }: OrgPageRequest,
+): Promise<FeedPage> {
+  const { client, horizon, scope, resolved } = await resolveOrg(organisations, readRouter, org);
+  const { items, next } = await listScopePageJson(client, {
     ...filter,
     scope,
     before,
@@ -91,5 +113,5 @@ export async function readOrgPage(
   });
   const nextCursor = next === null ? null : encodeCursor(next);
   const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)},"scope":${JSON.stringify(resolved)}}`;
-  return { body, etag: etagOf(body), nextCursor, scope: resolved };
+  return { body, etag: etagOf(body), nextCursor };
 }

@@ -83,6 +83,12 @@ export const ListQuery = Type.Object(
       CursorParam('The `nextCursor` of the previous page: events older than its last one.'),
     ),
     ...OrgProperties,
+    group: Type.Optional(
+      Type.Literal('similar', {
+        description:
+          'Collapse contiguous runs of alike events into one item (see the service README for the rule): `limit` counts items, each group shows a few members inline and links to the rest.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -90,6 +96,12 @@ export const ListQuery = Type.Object(
 export const StreamQuery = Type.Object(
   {
     ...FilterProperties,
+    group: Type.Optional(
+      Type.Literal('similar', {
+        description:
+          'Each new event carries `group`: the key of the group it joins on a page grouped the same way (the newest item, when its key is the same).',
+      }),
+    ),
     after: Type.Optional(
       CursorParam(
         'Start after this event (a `cursor`). The `Last-Event-ID` header, sent by a reconnecting EventSource, takes precedence.',
@@ -153,8 +165,33 @@ export const EventItem = Type.Object(
   { description: 'A feed event with its reaction counts.' },
 );
 
+export const GroupItem = Type.Object(
+  {
+    kind: Type.Literal('group'),
+    key: Type.String({ description: 'What its members share (the grouping rule).' }),
+    type: Type.String(),
+    count: Type.Integer({ description: 'Members in this item.' }),
+    continued: Type.Boolean({
+      description: 'The rest of a run that began on the previous page ("and N more").',
+    }),
+    summary: Type.String({ description: 'e.g. "Anna, Oleg and 10 others joined Platform".' }),
+    more: Type.Integer({ description: 'Members not shown inline.' }),
+    members: Type.Array(EventItem, { description: 'The newest few members.' }),
+    membersCursor: Type.String({
+      description:
+        'As `cursor`, the page that starts with the newest member: the next `count` events are the members.',
+    }),
+    membersHref: Type.String({ description: 'That page, with the same filters.' }),
+    cursor: Type.String({ description: 'The position of its oldest member on this page.' }),
+  },
+  { description: 'With `group=`: a run of alike events, one item.' },
+);
+
 export const EventPage = Type.Object({
-  items: Type.Array(EventItem),
+  items: Type.Array(Type.Union([EventItem, GroupItem]), {
+    description:
+      'Events; with `group=`, each item is an event (with its group key as `group`) or a group.',
+  }),
   nextCursor: Type.Union([Type.String(), Type.Null()], {
     description: 'Pass as `cursor` for the next (older) page; null on the last page.',
   }),

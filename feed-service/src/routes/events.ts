@@ -4,7 +4,8 @@ import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import { etagOf, serialize, toEventView, type FeedPage } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
-import { isOrgQuery, readOrgPage } from '../orgPage.js';
+import { readGroupedPage } from '../groupedPage.js';
+import { isOrgQuery, readOrgPage, resolveOrg } from '../orgPage.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
@@ -52,16 +53,31 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const { limit = 20, cursor, team, department, ...filterQuery } = request.query;
+      const { limit = 20, cursor, team, department, group, ...filterQuery } = request.query;
       const filter = toEventFilter(filterQuery);
       const before = cursor === undefined ? undefined : cursorPosition('cursor', cursor);
       const org = { team, department };
+      const query = filterSearchParams(filter);
+      if (team !== undefined) query.set('team', team);
+      if (department !== undefined) query.set('department', department);
       let page =
-        before === undefined && isEmptyFilter(filter) && !isOrgQuery(org)
+        before === undefined && isEmptyFilter(filter) && !isOrgQuery(org) && group === undefined
           ? headCache?.page(limit)
           : undefined;
       if (page !== undefined) metrics.headHits.inc();
-      else if (isOrgQuery(org))
+      else if (group !== undefined) {
+        const resolved = isOrgQuery(org)
+          ? await resolveOrg(organisations, readRouter, org)
+          : undefined;
+        page = await readGroupedPage(readRouter, {
+          mode: group,
+          filter,
+          before,
+          limit,
+          org: resolved,
+          query,
+        });
+      } else if (isOrgQuery(org))
         page = await readOrgPage(organisations, readRouter, { org, filter, before, limit });
       else {
         const read = async (): Promise<FeedPage> => {
@@ -79,9 +95,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         }
       }
       if (page.nextCursor !== null) {
-        const next = filterSearchParams(filter);
-        if (team !== undefined) next.set('team', team);
-        if (department !== undefined) next.set('department', department);
+        const next = new URLSearchParams(query);
+        if (group !== undefined) next.set('group', group);
         next.set('limit', String(limit));
         next.set('cursor', page.nextCursor);
         reply.header('link', `</events?${next.toString()}>; rel="next"`);

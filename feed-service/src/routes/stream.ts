@@ -18,6 +18,7 @@ import type { ServiceMetrics } from '../plugins/metrics.js';
 import type { ReadRouter } from '../readRouter.js';
 import { StreamHeaders, StreamQuery, errorResponses } from '../schemas.js';
 import { closeFrame, itemFrame, retryFrame } from '../sseFrame.js';
+import { groupedItemFrame } from '../groupedFrame.js';
 import type { StreamAdmission } from '../streamAdmission.js';
 import { StreamSession } from '../streamSession.js';
 
@@ -58,11 +59,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
   const sessions = new Set<StreamSession>();
   // Frames are built once per item for all clients.
   const frames = new WeakMap<FeedItem, string>();
-  const frameOf = (item: FeedItem) => {
-    let frame = frames.get(item);
+  const groupedFrames = new WeakMap<FeedItem, string>();
+  const frameOf = (item: FeedItem, grouped: boolean) => {
+    const cache = grouped ? groupedFrames : frames;
+    let frame = cache.get(item);
     if (frame === undefined) {
-      frame = itemFrame(item);
-      frames.set(item, frame);
+      frame = grouped ? groupedItemFrame(item) : itemFrame(item);
+      cache.set(item, frame);
     }
     return frame;
   };
@@ -96,7 +99,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const { after, ...filterQuery } = request.query;
+      const { after, group, ...filterQuery } = request.query;
       const filter = toEventFilter(filterQuery);
       const lastEventId = request.headers['last-event-id'];
       const from =
@@ -158,7 +161,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<StreamRoutesOptions> = asyn
         const at = itemPosition(item);
         position = { xid: at.xid, seq: at.seq };
         metrics.streamEvents.inc();
-        return session.write(frameOf(item));
+        return session.write(frameOf(item, group !== undefined));
       };
       unsubscribe = liveFeed.subscribe((items) => {
         if (!live) {

@@ -1,0 +1,112 @@
+import {
+  encodeCursor,
+  listGroupRows,
+  type EventFilter,
+  type GroupRow,
+  type Position,
+} from '@feed/store';
+import { etagOf, type FeedPage } from './eventView.js';
+import {
+  cursorAt,
+  groupKey,
+  groupSummary,
+  inlineMembers,
+  planPage,
+  type GroupMode,
+  type Run,
+} from './grouping.js';
+import type { ResolvedOrg } from './orgPage.js';
+import type { ReadRouter } from './readRouter.js';
+
+/**
+ * Events a grouped page reads at most. A run longer than this (a bulk import) is cut: the
+ * page ends inside it, and the next page starts with its rest ("and N more").
+ */
+export const groupScanLimit = 500;
+
+export interface GroupedPageRequest {
+  mode: GroupMode;
+  filter: EventFilter;
+  before: Position | undefined;
+  limit: number;
+  /** A team's or department's page: its scope, and the horizon it was resolved below. */
+  org: ResolvedOrg | undefined;
+  /** The query string of the same filter, for each group's link to its members. */
+  query: URLSearchParams;
+}
+
+const nextSeq = (p: Position): Position => ({ xid: p.xid, seq: String(BigInt(p.seq) + 1n) });
+
+function groupJson(run: Run<GroupRow>, query: URLSearchParams): string {
+  const count = run.rows.length;
+  const newest = run.rows[0]!;
+  const membersCursor = cursorAt(newest);
+  const link = new URLSearchParams(query);
+  link.set('limit', String(Math.min(count, 100)));
+  link.set('cursor', membersCursor);
+  const head = JSON.stringify({
+    kind: 'group',
+    key: run.key,
+    type: newest.type,
+    count,
+    continued: run.continued,
+    summary: groupSummary(run),
+    more: Math.max(0, count - inlineMembers),
+    membersCursor,
+    membersHref: `/events?${link.toString()}`,
+    cursor: encodeCursor(run.rows.at(-1)!),
+  });
+  const members = run.rows.slice(0, inlineMembers).map((row) => row.item);
+  return `${head.slice(0, -1)},"members":[${members.join(',')}]}`;
+}
+
+/**
+ * A page of `limit` items, each one event or a group (a contiguous run of alike events, see
+ * groupKey), read in batches until the last item is known to be complete or the scan limit
+ * is reached. The cursor is the last (lowest) position the page consumed: walking pages by
+ * cursor reads every event exactly once, in groups or alone.
+ */
+export async function readGroupedPage(
+  readRouter: ReadRouter,
+  request: GroupedPageRequest,
+): Promise<FeedPage> {
+  const { limit, filter, org } = request;
+  const { client, horizon } = org ?? (await readRouter.reader());
+  const read = (before: Position | undefined, n: number) =>
+    listGroupRows(client, {
+      ...filter,
+      before,
+      limit: n,
+      ...(org === undefined ? { horizon } : { horizon: org.horizon, scope: org.scope }),
+    } as Parameters<typeof listGroupRows>[1]);
+  // The event just before the cursor says whether the first run continues one cut earlier.
+  let contextKey: string | undefined;
+  if (request.before !== undefined) {
+    const [at] = await read(nextSeq(request.before), 1);
+    if (at !== undefined && at.xid === request.before.xid && at.seq === request.before.seq)
+      contextKey = groupKey(at);
+  }
+  const rows: GroupRow[] = [];
+  let before = request.before;
+  let batch = Math.min(groupScanLimit, limit * 2 + 1);
+  for (;;) {
+    const got = await read(before, batch);
+    rows.push(...got.slice(0, batch));
+    const ended = got.length <= batch;
+    const plan = planPage(rows, { limit, ended, budget: groupScanLimit, contextKey });
+    if (plan !== undefined) {
+      const items = plan.runs.map((run) =>
+        run.rows.length === 1 && !run.continued
+          ? `${run.rows[0]!.item.slice(0, -1)},"group":${JSON.stringify(run.key)}}`
+          : groupJson(run, request.query),
+      );
+      const last = plan.runs.at(-1)?.rows.at(-1);
+      const nextCursor = plan.more && last !== undefined ? encodeCursor(last) : null;
+      const scope = org === undefined ? '' : `,"scope":${JSON.stringify(org.resolved)}`;
+      const body = `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}${scope}}`;
+      return { body, etag: etagOf(body), nextCursor };
+    }
+    before = rows.at(-1)!;
+    batch = Math.min(groupScanLimit - rows.length, batch * 4);
+  }
+}
