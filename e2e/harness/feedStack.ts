@@ -31,6 +31,11 @@ export interface FeedStackOptions {
   /** Also a second database for a publisher's outbox (the registrar's). */
   outboxDatabase?: boolean;
   workerEnv?: Record<string, string>;
+  /**
+   * A broker of the scenario's own (a cluster): its vhost and the AMQP_URL every process
+   * gets, straight to the nodes. Without it: a vhost on the machine's broker, behind a proxy.
+   */
+  broker?: { vhost: TestVhost; amqpUrl: string };
 }
 
 /** The `source` of the registrar's events. */
@@ -45,7 +50,7 @@ export const serviceApiKey = 'e2e-api-key-0123456789';
  * deployed. Every process exit nobody asked for is recorded as a crash.
  */
 export async function createFeedStack(label: string, options: FeedStackOptions = {}) {
-  const vhost: TestVhost = await createTestVhost(label);
+  const vhost: TestVhost = options.broker?.vhost ?? (await createTestVhost(label));
   const database: TestDatabase = await createTestDatabase(label);
   const outbox: TestDatabase | null = options.outboxDatabase
     ? await createTestDatabase(`${label}-outbox`)
@@ -63,7 +68,7 @@ export async function createFeedStack(label: string, options: FeedStackOptions =
     return parsed.toString();
   };
   /** What the processes connect to: every byte goes through the scenario's proxies. */
-  const amqpUrl = viaProxy(vhost.url, amqpProxy.port);
+  const amqpUrl = options.broker?.amqpUrl ?? viaProxy(vhost.url, amqpProxy.port);
   const databaseUrl = viaProxy(database.url, pgProxy.port);
   const outboxUrl = outbox === null ? null : viaProxy(outbox.url, pgProxy.port);
 

@@ -26,7 +26,10 @@ export interface PlainPublisher {
  * A publisher that knows nothing of our SDK: plain amqplib following the wire contract,
  * persistent messages, publisher confirms, no recovery but its own retry loop.
  */
-export function createPlainPublisher(url: string): PlainPublisher {
+export function createPlainPublisher(url: string | readonly string[]): PlainPublisher {
+  // Several nodes: each connect tries the next one, as a hand-written client does.
+  const urls = typeof url === 'string' ? [url] : url;
+  let nextUrl = 0;
   let model: ChannelModel | null = null;
   let channel: ConfirmChannel | null = null;
   let closed = false;
@@ -45,7 +48,7 @@ export function createPlainPublisher(url: string): PlainPublisher {
 
   const open = async (): Promise<ConfirmChannel> => {
     if (channel !== null) return channel;
-    const connection = await amqp.connect(url, { timeout: 2000 });
+    const connection = await amqp.connect(urls[nextUrl++ % urls.length]!, { timeout: 2000 });
     connection.on('error', () => undefined);
     connection.on('close', () => {
       if (model === connection) {
