@@ -46,7 +46,9 @@ const { result, commands } = concurrently(
     {
       name: 'service',
       command: 'node feed-service/dist/main.js',
-      env: pretty,
+      // On a machine of one's own the page reacts as one documented reader (the service README,
+      // "Reactions"); production identifies readers by token or proxy header instead.
+      env: { ...pretty, SERVICE_LOCAL_READER: env.SERVICE_LOCAL_READER ?? 'local-reader' },
       prefixColor: 'green',
     },
   ],

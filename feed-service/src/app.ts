@@ -26,6 +26,8 @@ import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
 import { publishRoutes } from './routes/publish.js';
+import { reactionsRoutes } from './routes/reactions.js';
+import { createReaderIdentity } from './readerIdentity.js';
 import { streamRoutes } from './routes/stream.js';
 import { TypesSeen } from './typesSeen.js';
 
@@ -40,8 +42,8 @@ export interface AppDeps {
    */
   liveFeed?: LiveFeed;
   /**
-   * Publishes POST /events to the broker (@feed/publisher). Default none: POST /events
-   * answers 503. One passed in belongs to the caller.
+   * Publishes POST /events and readers' reactions to the broker (@feed/publisher). Default
+   * none: both answer 503. One passed in belongs to the caller.
    */
   publisher?: EventPublisher;
   /**
@@ -134,12 +136,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(docsPlugin);
   await app.register(healthRoutes, { pool, liveFeed, metrics, readRouter });
   await app.register(pageRoutes);
+  const readers = createReaderIdentity(config);
   await app.register(eventsRoutes, {
     readRouter,
     headCache,
     pageCache,
     guards,
     metrics,
+    readers,
     organisations: new OrganisationReader(),
   });
   await app.register(streamRoutes, {
@@ -168,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const deadLetters =
     deps.deadLetters ?? new DeadLetters({ urls: config.amqpUrls, name: 'feed-service' });
   await app.register(deadLetterRoutes, { deadLetters, guards });
+  await app.register(reactionsRoutes, { pool, publisher: deps.publisher, readers, guards });
 
   // After the streams were ended (their preClose hook runs first): close the connections
   // server.close() would otherwise wait for without end.

@@ -44,6 +44,14 @@ export interface ServiceConfig {
    * `linklocal`, `uniquelocal`). Empty: none, the client is the peer address.
    */
   trustedProxies: string[];
+  /**
+   * Who reacts (see readerIdentity.ts): the HS256 secret of reader tokens
+   * (`X-Feed-Reader-Token`), or undefined: no tokens. `X-Feed-Reader` is believed from
+   * `trustedProxies` only.
+   */
+  readerTokenSecret: string | undefined;
+  /** The reader of every request that names none (for `npm start`), or undefined: none. */
+  localReader: string | undefined;
   dbPoolMax: number;
   /** Comment line sent on idle streams so proxies keep them open, ms. */
   streamHeartbeatMs: number;
@@ -84,6 +92,9 @@ const variables = {
   SERVICE_RATE_LIMIT_MAX: envInteger(1, 10_000_000, 6000),
   SERVICE_AUTH_FAILURE_MAX: envInteger(1, 1_000_000, 30),
   SERVICE_TRUSTED_PROXIES: optionalText,
+  SERVICE_READER_TOKEN_SECRET: optionalText,
+  SERVICE_LOCAL_READER: optionalText,
+  NODE_ENV: optionalText,
   SERVICE_DB_POOL_MAX: envInteger(2, 200, 10),
   SERVICE_STREAM_HEARTBEAT_MS: envInteger(1000, 300_000, 15_000),
   SERVICE_STREAM_MAX_BUFFERED_BYTES: envInteger(1024, 1024 * 1024 * 1024, 1024 * 1024),
@@ -123,6 +134,9 @@ function trustedProxies(value: string): string[] {
   return items;
 }
 
+/** 32 bytes: the length of HS256's hash, below which the key is the weak part. */
+const minReaderSecretLength = 32;
+
 /** Secrets shorter than this are guessable; refusing them at start beats a weak deployment. */
 const minSecretLength = 16;
 
@@ -159,6 +173,17 @@ export function loadConfig(env: Env): ServiceConfig {
     throw invalidConfig(
       `SERVICE_STREAM_CATCHUP_CONCURRENCY (${values.SERVICE_STREAM_CATCHUP_CONCURRENCY}) must be below SERVICE_DB_POOL_MAX (${values.SERVICE_DB_POOL_MAX}): pages need a connection while streams catch up`,
     );
+  const readerSecret = values.SERVICE_READER_TOKEN_SECRET;
+  if (readerSecret !== '' && readerSecret.length < minReaderSecretLength)
+    throw invalidConfig(
+      `SERVICE_READER_TOKEN_SECRET must have at least ${minReaderSecretLength} characters (HS256 wants a key as long as its hash)`,
+    );
+  const localReader = values.SERVICE_LOCAL_READER.trim();
+  if (localReader !== '' && values.NODE_ENV === 'production')
+    throw invalidConfig(
+      'SERVICE_LOCAL_READER is for a machine of your own: with NODE_ENV=production every request would react as one person. Unset it, and identify readers with SERVICE_READER_TOKEN_SECRET or SERVICE_TRUSTED_PROXIES',
+    );
+  if (localReader.length > 200) throw invalidConfig('SERVICE_LOCAL_READER: at most 200 characters');
   const adminTokens = secrets('SERVICE_ADMIN_TOKEN', values.SERVICE_ADMIN_TOKEN);
   if (adminTokens.length > 1) throw invalidConfig('SERVICE_ADMIN_TOKEN must be one token');
 
@@ -179,6 +204,8 @@ export function loadConfig(env: Env): ServiceConfig {
     rateLimitMax: values.SERVICE_RATE_LIMIT_MAX,
     authFailureMax: values.SERVICE_AUTH_FAILURE_MAX,
     trustedProxies: trustedProxies(values.SERVICE_TRUSTED_PROXIES),
+    readerTokenSecret: readerSecret === '' ? undefined : readerSecret,
+    localReader: localReader === '' ? undefined : localReader,
     dbPoolMax: values.SERVICE_DB_POOL_MAX,
     streamHeartbeatMs: values.SERVICE_STREAM_HEARTBEAT_MS,
     streamMaxBufferedBytes: values.SERVICE_STREAM_MAX_BUFFERED_BYTES,

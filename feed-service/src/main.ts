@@ -5,6 +5,7 @@ import { createPool } from '@feed/store';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { PgLiveFeed } from './liveFeed.js';
+import { createReaderIdentity } from './readerIdentity.js';
 
 /** How long SIGTERM/SIGINT may take before the process exits anyway. */
 const shutdownTimeoutMs = 10_000;
@@ -25,9 +26,9 @@ async function main(): Promise<void> {
   const liveFeed = new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger });
   // Not awaited: with the database down the service still starts, and /readyz says why.
   void liveFeed.start();
-  // Only an instance that accepts POST /events connects to the broker.
+  // Only an instance that accepts POST /events or readers' reactions connects to the broker.
   const publisher =
-    config.apiKeys.length === 0
+    config.apiKeys.length === 0 && !createReaderIdentity(config).enabled
       ? undefined
       : createFeedPublisher({
           url: config.amqpUrls.join(','),

@@ -161,6 +161,12 @@ export const EventItem = Type.Object(
       description: 'Count per reaction kind, e.g. { "like": 3, "fire": 1 }.',
     }),
     cursor: Type.String({ description: 'Opaque position of the event in the feed.' }),
+    reacted: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'The reactions of the reader the request names (a reader token or a trusted proxy\'s X-Feed-Reader), e.g. ["fire"]; only then, and the answer is `Cache-Control: private`.',
+      }),
+    ),
   },
   { description: 'A feed event with its reaction counts.' },
 );

@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       rateLimitMax: 6000,
       authFailureMax: 30,
       trustedProxies: [],
+      readerTokenSecret: undefined,
+      localReader: undefined,
       dbPoolMax: 10,
       streamHeartbeatMs: 15000,
       streamMaxBufferedBytes: 1048576,
@@ -28,6 +30,16 @@ describe('loadConfig', () => {
       maxQueryLength: 2048,
       memoryCache: true,
     });
+  });
+
+  it('takes a reader token secret of 32 characters or more, and a local reader only outside production', () => {
+    expect(() => loadConfig({ SERVICE_READER_TOKEN_SECRET: 'short-secret' })).toThrow(
+      'invalid configuration: SERVICE_READER_TOKEN_SECRET must have at least 32 characters (HS256 wants a key as long as its hash)',
+    );
+    expect(loadConfig({ SERVICE_LOCAL_READER: ' local-reader ' }).localReader).toBe('local-reader');
+    expect(() =>
+      loadConfig({ SERVICE_LOCAL_READER: 'local-reader', NODE_ENV: 'production' }),
+    ).toThrow(/^invalid configuration: SERVICE_LOCAL_READER is for a machine of your own/);
   });
 
   it('reads lists and treats empty values as unset', () => {

@@ -30,6 +30,7 @@ export const docsPlugin = fp(
         tags: [
           { name: 'feed', description: 'Reading the feed' },
           { name: 'publish', description: 'Publishing events over HTTP' },
+          { name: 'reactions', description: 'Readers react (a reader identity)' },
           { name: 'admin', description: 'Hide and erase (admin token)' },
         ],
         components: {

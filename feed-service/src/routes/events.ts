@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { encodeCursor, getEvent, listPageJson, type OrganisationReader } from '@feed/store';
-import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
 import { etagOf, serialize, toEventView, type FeedPage } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
 import { readGroupedPage } from '../groupedPage.js';
+import { oneEvent } from '../oneEvent.js';
 import { isOrgQuery, readOrgPage, resolveOrg } from '../orgPage.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
+import type { ReaderIdentity } from '../readerIdentity.js';
+import { forReader } from '../readerState.js';
 import type { ReadRouter } from '../readRouter.js';
 import { CacheControl, sendBody } from '../sendBody.js';
 import {
@@ -29,11 +31,13 @@ export interface EventsRoutesOptions {
   metrics: ServiceMetrics;
   /** The organisation, for `team=` and `department=`. */
   organisations: OrganisationReader;
+  /** Who asks: their own reactions are shown on each event (`reacted`). */
+  readers: ReaderIdentity;
 }
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { readRouter, headCache, pageCache, guards, metrics, organisations },
+  { readRouter, headCache, pageCache, guards, metrics, organisations, readers },
 ) => {
   const shared = {
     cacheControl: CacheControl.revalidate,
@@ -101,7 +105,8 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         next.set('cursor', page.nextCursor);
         reply.header('link', `</events?${next.toString()}>; rel="next"`);
       }
-      return sendBody(request, reply, page, shared);
+      const mine = await forReader(request, page, 'page', { readers, readRouter });
+      return sendBody(request, reply, mine.value, { ...shared, cacheControl: mine.cacheControl });
     },
   );
 
@@ -124,16 +129,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       const { source } = request.query;
       const { client, horizon } = await readRouter.reader();
       const found = await getEvent(client, { id, source, horizon });
-      if (found.length === 0)
-        throw new ApiError(404, ApiErrorCode.NotFound, 'no such event', { param: 'id' });
-      if (found.length > 1)
-        throw new ApiError(
-          409,
-          ApiErrorCode.AmbiguousId,
-          `${found.length} sources use this id; add ?source= (one of: ${found.map((e) => e.source).join(', ')})`,
-          { param: 'source' },
-        );
-      return sendBody(request, reply, serialize(toEventView(found[0]!)), shared);
+      const item = serialize(toEventView(oneEvent(found)));
+      const mine = await forReader(request, item, 'item', { readers, readRouter });
+      return sendBody(request, reply, mine.value, { ...shared, cacheControl: mine.cacheControl });
     },
   );
 };

@@ -17,7 +17,11 @@ import {
 import { buildMessages, isFeedError } from '@feed/publisher';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import { defaultSource, mayPublishAs, type ApiKey } from '../apiKeys.js';
-import type { EventPublisher, PublishEventInput } from '../eventPublisher.js';
+import {
+  isBrokerUnavailable,
+  type EventPublisher,
+  type PublishEventInput,
+} from '../eventPublisher.js';
 import type { EventQuota } from '../eventQuota.js';
 import type { Guards } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
@@ -133,17 +137,6 @@ function toPublishInput(event: PublishEventBody): PublishEventInput {
   return input;
 }
 
-/** SDK failures that mean "the broker did not take it now": the caller retries later. */
-const unavailableCodes = new Set([
-  'FEED_PUBLISH_BUFFER_FULL',
-  'FEED_PUBLISH_TIMEOUT',
-  'FEED_PUBLISH_NACKED',
-  'FEED_PUBLISH_UNROUTABLE',
-  'FEED_PUBLISH_CLOSED',
-  'FEED_ERR_BROKER_UNAVAILABLE',
-  'FEED_ERR_TOPOLOGY_MISMATCH',
-]);
-
 /**
  * POST /events: for services that cannot speak AMQP. Validates the events and publishes them
  * to the feed queue with broker confirms through @feed/publisher; 202 once the broker has
@@ -217,7 +210,7 @@ export const publishRoutes: FastifyPluginAsyncTypebox<PublishRoutesOptions> = as
         quota.giveBack(key.id, inputs.length - published.length);
         if (isFeedError(error) && error.code === 'FEED_PUBLISH_INVALID')
           throw new ApiError(400, ApiErrorCode.InvalidEvent, error.message, { param: 'body' });
-        if (isFeedError(error) && unavailableCodes.has(error.code))
+        if (isBrokerUnavailable(error))
           throw new ApiError(
             503,
             ApiErrorCode.BrokerUnavailable,
