@@ -79,20 +79,23 @@ export async function readGroupedPage(
       limit: n,
       ...(org === undefined ? { horizon } : { horizon: org.horizon, scope: org.scope }),
     } as Parameters<typeof listGroupRows>[1]);
-  // The event just before the cursor says whether the first run continues one cut earlier.
-  let contextKey: string | undefined;
-  if (request.before !== undefined) {
-    const [at] = await read(nextSeq(request.before), 1);
-    if (at !== undefined && at.xid === request.before.xid && at.seq === request.before.seq)
-      contextKey = groupKey(at);
-  }
+  // The first read starts at the cursor's own event, when it is still there: it says whether
+  // the first run continues one cut on the previous page, and is not part of this page.
   const rows: GroupRow[] = [];
-  let before = request.before;
-  let batch = Math.min(groupScanLimit, limit * 2 + 1);
+  let contextKey: string | undefined;
+  let before = request.before === undefined ? undefined : nextSeq(request.before);
+  // Most events are alone: a page of `limit` items is usually `limit + 1` rows.
+  let batch = Math.min(groupScanLimit, limit + 2);
   for (;;) {
     const got = await read(before, batch);
-    rows.push(...got.slice(0, batch));
     const ended = got.length <= batch;
+    const taken = got.slice(0, batch);
+    const at = rows.length === 0 && request.before !== undefined ? taken[0] : undefined;
+    if (at !== undefined && at.xid === request.before!.xid && at.seq === request.before!.seq) {
+      contextKey = groupKey(at);
+      taken.shift();
+    }
+    rows.push(...taken);
     const plan = planPage(rows, { limit, ended, budget: groupScanLimit, contextKey });
     if (plan !== undefined) {
       const items = plan.runs.map((run) =>
@@ -106,7 +109,7 @@ export async function readGroupedPage(
       const body = `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}${scope}}`;
       return { body, etag: etagOf(body), nextCursor };
     }
-    before = rows.at(-1)!;
+    before = got[batch - 1]!;
     batch = Math.min(groupScanLimit - rows.length, batch * 4);
   }
 }
