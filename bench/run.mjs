@@ -18,6 +18,7 @@ import { measureSettingsFigure } from './figures/settings.mjs';
 import { measurePublisherFigure } from './figures/publisher.mjs';
 import { measureApiFigure } from './figures/api.mjs';
 import { measureApiHeadFigure } from './figures/apiHead.mjs';
+import { measureOrgPagesFigure } from './figures/orgPages.mjs';
 import { measureStreamFigure } from './figures/stream.mjs';
 import { measureMemoryFigure } from './figures/memory.mjs';
 
@@ -28,6 +29,7 @@ const figures = {
   publisher: measurePublisherFigure,
   api: measureApiFigure,
   apiHead: measureApiHeadFigure,
+  orgPages: measureOrgPagesFigure,
   stream: measureStreamFigure,
   memory: measureMemoryFigure,
   settings: measureSettingsFigure,

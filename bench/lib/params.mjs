@@ -70,6 +70,7 @@ export const figureNames = [
   'visibility',
   'publisher',
   'api',
+  'orgPages',
   'stream',
   'memory',
 ];
