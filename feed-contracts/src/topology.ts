@@ -6,6 +6,12 @@ export const topology = {
   bindingKey: '#',
   deadLetterExchange: 'feed.dlx',
   deadLetterQueue: 'feed.dead',
+  /**
+   * Where parked messages go that `feed.dead`'s bound (a policy: max-length, overflow
+   * drop-head, dead-letter-exchange this one) pushed out; the worker logs and counts each.
+   */
+  droppedExchange: 'feed.dead.dropped',
+  droppedQueue: 'feed.dead.dropped',
 } as const;
 
 export type QueueType = 'quorum' | 'classic';
@@ -58,6 +64,12 @@ export async function declareTopology(
     arguments: { 'x-queue-type': queueType },
   });
   await channel.bindQueue(topology.deadLetterQueue, topology.deadLetterExchange, '');
+  await channel.assertExchange(topology.droppedExchange, 'fanout', { durable: true });
+  await channel.assertQueue(topology.droppedQueue, {
+    durable: true,
+    arguments: { 'x-queue-type': queueType },
+  });
+  await channel.bindQueue(topology.droppedQueue, topology.droppedExchange, '');
 }
 
 /** AMQP reply code of a failed precondition, such as a queue declared with other arguments. */

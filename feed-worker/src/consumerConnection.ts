@@ -11,6 +11,7 @@ import {
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { connect } from 'amqplib';
 import { Consumer } from './consumer.js';
+import { watchDropped, type DroppedParkedMessage } from './droppedWatch.js';
 import type { Logger } from './logger.js';
 
 export interface ConsumerOptions {
@@ -36,7 +37,14 @@ export interface ConsumerOptions {
   onEnd: (consumer: Consumer) => void;
   /** How often to read the queue's depth and consumer count, ms (0: never). */
   checkIntervalMs: number;
-  onCheck?: (depth: { messageCount: number; consumerCount: number }) => void;
+  onCheck?: (depth: {
+    messageCount: number;
+    consumerCount: number;
+    /** Messages in feed.dead, or undefined when it could not be read. */
+    parked: number | undefined;
+  }) => void;
+  /** A parked message that feed.dead's bound pushed out (see droppedWatch.ts). */
+  onDropped?: (dropped: DroppedParkedMessage) => void;
 }
 
 /**
@@ -117,6 +125,7 @@ export async function runConsumer(options: ConsumerOptions): Promise<void> {
       onDelivery: options.onDelivery,
     });
     await consumer.start();
+    if (options.onDropped !== undefined) await watchDropped(connection, logger, options.onDropped);
     if (over) return await ended;
     options.onConsuming(consumer);
     if (options.checkIntervalMs > 0) {
@@ -136,15 +145,22 @@ export async function runConsumer(options: ConsumerOptions): Promise<void> {
   await ended;
 }
 
-/** Reads depth and consumers on a channel of its own: a 404 closes that channel only. */
+/**
+ * Reads the depth and consumers of feed.events, and the depth of feed.dead, on a channel of its
+ * own: a 404 closes that channel only.
+ */
 async function checkQueue(connection: ChannelModel, options: ConsumerOptions): Promise<void> {
   let channel: Channel | undefined;
   try {
     channel = await connection.createChannel();
     channel.on('error', () => {});
     const { messageCount, consumerCount } = await channel.checkQueue(topology.queue);
-    options.onCheck?.({ messageCount, consumerCount });
-    await channel.close();
+    const parked = await channel
+      .checkQueue(topology.deadLetterQueue)
+      .then((dead) => dead.messageCount)
+      .catch(() => undefined);
+    options.onCheck?.({ messageCount, consumerCount, parked });
+    await channel.close().catch(() => {});
   } catch {
     // The queue is gone or the connection is: the consumer notices on its own channel.
   }

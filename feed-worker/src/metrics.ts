@@ -106,6 +106,17 @@ export function createMetrics() {
       help: 'Messages ready in feed.events, not yet delivered to any consumer (checked periodically).',
       registers,
     }),
+    deadDepth: new Gauge({
+      name: 'feed_worker_dead_queue_messages',
+      help: 'Messages parked in feed.dead (checked periodically).',
+      registers,
+    }),
+    parkedDropped: new Counter({
+      name: 'feed_worker_parked_dropped_total',
+      help: 'Parked messages that the bound of feed.dead pushed out (dead-lettered to feed.dead.dropped), by code.',
+      labelNames: ['code'] as const,
+      registers,
+    }),
     consumers: new Gauge({
       name: 'feed_worker_queue_consumers',
       help: 'Consumers attached to feed.events, all workers together (checked periodically).',

@@ -194,10 +194,12 @@ export async function startWorker(
         maxBytesInHand: config.maxBytesInHand,
         logger,
         checkIntervalMs: options.queueCheckIntervalMs ?? 5000,
-        onCheck: ({ messageCount, consumerCount }) => {
+        onCheck: ({ messageCount, consumerCount, parked }) => {
           metrics.lag.set(messageCount);
           metrics.consumers.set(consumerCount);
+          if (parked !== undefined) metrics.deadDepth.set(parked);
         },
+        onDropped: (dropped) => metrics.parkedDropped.inc({ code: dropped.code }),
         onDelivery: (message, consumer) => {
           metrics.received.inc();
           // After the consumer is cancelled at shutdown, a message still in flight stays
