@@ -64,6 +64,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
     bodyLimit: limits.maxBodyBytes,
+    // SERVICE_REQUEST_TIMEOUT_MS: a client that sends its headers or body slowly (or never
+    // finishes) is answered 408 and closed, instead of holding a socket. SERVICE_SOCKET_TIMEOUT_MS:
+    // a socket silent both ways is closed; live streams write a heartbeat well before it.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.socketTimeoutMs,
     // SERVICE_TRUSTED_PROXIES: only these peers' X-Forwarded-For names the client (request.ip,
     // which rate limits and logs use). Off by default: a client could name any address.
     ...(config.trustedProxies.length === 0 ? {} : { trustProxy: config.trustedProxies }),
@@ -112,6 +117,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           connectionString: config.databaseReadUrl,
           max: config.dbPoolMax,
           applicationName: 'feed-service-read',
+          statementTimeoutMs: config.statementTimeoutMs,
           onError: (error) => app.log.warn({ err: error }, 'idle read replica connection failed'),
         });
   const readRouter = new ReadRouter({ primary: pool, replica: readPool, liveFeed, metrics });

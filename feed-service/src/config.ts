@@ -63,6 +63,12 @@ export interface ServiceConfig {
   streamsPerClient: number;
   /** Streams reading what they missed from the database at once (below dbPoolMax). */
   streamCatchUpConcurrency: number;
+  /** Receiving a whole request, headers and body, ms. */
+  requestTimeoutMs: number;
+  /** A socket with no traffic either way for this long is closed, ms (above the heartbeat). */
+  socketTimeoutMs: number;
+  /** PostgreSQL statement_timeout of the service's pools, ms. */
+  statementTimeoutMs: number;
   /** Most characters in a request's query string. */
   maxQueryLength: number;
   /**
@@ -101,6 +107,9 @@ const variables = {
   SERVICE_STREAMS_MAX: envInteger(1, 1_000_000, 2000),
   SERVICE_STREAMS_PER_CLIENT: envInteger(1, 1_000_000, 50),
   SERVICE_STREAM_CATCHUP_CONCURRENCY: envInteger(1, 199, 2),
+  SERVICE_REQUEST_TIMEOUT_MS: envInteger(1000, 3_600_000, 30_000),
+  SERVICE_SOCKET_TIMEOUT_MS: envInteger(1000, 3_600_000, 60_000),
+  SERVICE_STATEMENT_TIMEOUT_MS: envInteger(100, 3_600_000, 10_000),
   SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
   SERVICE_MEMORY_CACHE: envBoolean(true),
   DATABASE_READ_URL: optionalText,
@@ -184,6 +193,10 @@ export function loadConfig(env: Env): ServiceConfig {
       'SERVICE_LOCAL_READER is for a machine of your own: with NODE_ENV=production every request would react as one person. Unset it, and identify readers with SERVICE_READER_TOKEN_SECRET or SERVICE_TRUSTED_PROXIES',
     );
   if (localReader.length > 200) throw invalidConfig('SERVICE_LOCAL_READER: at most 200 characters');
+  if (values.SERVICE_SOCKET_TIMEOUT_MS <= values.SERVICE_STREAM_HEARTBEAT_MS)
+    throw invalidConfig(
+      `SERVICE_SOCKET_TIMEOUT_MS (${values.SERVICE_SOCKET_TIMEOUT_MS}) must be above SERVICE_STREAM_HEARTBEAT_MS (${values.SERVICE_STREAM_HEARTBEAT_MS}): an idle live stream would be cut between two heartbeats`,
+    );
   const adminTokens = secrets('SERVICE_ADMIN_TOKEN', values.SERVICE_ADMIN_TOKEN);
   if (adminTokens.length > 1) throw invalidConfig('SERVICE_ADMIN_TOKEN must be one token');
 
@@ -212,6 +225,9 @@ export function loadConfig(env: Env): ServiceConfig {
     streamsMax: values.SERVICE_STREAMS_MAX,
     streamsPerClient: values.SERVICE_STREAMS_PER_CLIENT,
     streamCatchUpConcurrency: values.SERVICE_STREAM_CATCHUP_CONCURRENCY,
+    requestTimeoutMs: values.SERVICE_REQUEST_TIMEOUT_MS,
+    socketTimeoutMs: values.SERVICE_SOCKET_TIMEOUT_MS,
+    statementTimeoutMs: values.SERVICE_STATEMENT_TIMEOUT_MS,
     maxQueryLength: values.SERVICE_MAX_QUERY_LENGTH,
     memoryCache: values.SERVICE_MEMORY_CACHE,
   };

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     connectionString: config.databaseUrl,
     max: config.dbPoolMax,
     applicationName: 'feed-service',
+    statementTimeoutMs: config.statementTimeoutMs,
     onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
   });
   const liveFeed = new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger });

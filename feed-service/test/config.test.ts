@@ -27,6 +27,9 @@ describe('loadConfig', () => {
       streamsMax: 2000,
       streamsPerClient: 50,
       streamCatchUpConcurrency: 2,
+      requestTimeoutMs: 30000,
+      socketTimeoutMs: 60000,
+      statementTimeoutMs: 10000,
       maxQueryLength: 2048,
       memoryCache: true,
     });
@@ -98,6 +101,10 @@ describe('loadConfig', () => {
     ],
     [{ SERVICE_RATE_LIMIT_MAX: '0' }, 'invalid configuration: SERVICE_RATE_LIMIT_MAX must be >= 1'],
     [{ SERVICE_DB_POOL_MAX: '1' }, 'invalid configuration: SERVICE_DB_POOL_MAX must be >= 2'],
+    [
+      { SERVICE_SOCKET_TIMEOUT_MS: '15000' },
+      'invalid configuration: SERVICE_SOCKET_TIMEOUT_MS (15000) must be above SERVICE_STREAM_HEARTBEAT_MS (15000): an idle live stream would be cut between two heartbeats',
+    ],
     [
       { SERVICE_DB_POOL_MAX: '2' },
       'invalid configuration: SERVICE_STREAM_CATCHUP_CONCURRENCY (2) must be below SERVICE_DB_POOL_MAX (2): pages need a connection while streams catch up',

@@ -10,6 +10,13 @@ export interface PoolOptions {
   onError?: (error: Error) => void;
   /** Default 5000 ms. */
   connectionTimeoutMillis?: number;
+  /**
+   * PostgreSQL's `statement_timeout` for every statement of the pool (SQLSTATE 57014 past
+   * it), and, 2 s later, the client's own deadline for an answer (`query_timeout`), which a
+   * frozen connection never gives: that connection is then dropped from the pool. Default:
+   * none.
+   */
+  statementTimeoutMs?: number;
 }
 
 export type Pool = pg.Pool;
@@ -23,6 +30,12 @@ export function createPool(options: PoolOptions): pg.Pool {
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'feed',
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+    ...(options.statementTimeoutMs === undefined
+      ? {}
+      : {
+          statement_timeout: options.statementTimeoutMs,
+          query_timeout: options.statementTimeoutMs + 2000,
+        }),
     // TCP keepalive notices a database that vanished without closing the socket.
     keepAlive: true,
   });
