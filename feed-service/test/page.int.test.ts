@@ -4,10 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
+import { createFeedPublisher, type FeedPublisher } from '@feed/publisher';
 import { createPool, hideEvent, notifyFeedChanged, type Pool } from '@feed/store';
-import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
+import {
+  createTestDatabase,
+  createTestVhost,
+  startWorker,
+  waitFor,
+  type TestDatabase,
+  type TestVhost,
+  type WorkerProcess,
+} from '../../test-support/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import type { FeedEvent } from '@feed/contracts';
 import { reaction, registered, store } from './feedFixtures.js';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,6 +31,9 @@ const outputDir = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const xssName = '<img src=x onerror=alert(1)>';
 
 let db: TestDatabase;
+let vhost: TestVhost;
+let worker: WorkerProcess;
+let publisher: FeedPublisher;
 let pool: Pool;
 let app: FastifyInstance;
 let browser: Browser;
@@ -29,8 +42,20 @@ let base: string;
 beforeAll(async () => {
   if (!hasChromium) return;
   db = await createTestDatabase('service-page');
+  vhost = await createTestVhost('service-page');
   pool = createPool({ connectionString: db.url, max: 6 });
-  app = await buildApp({ config: loadConfig({ DATABASE_URL: db.url }), pool });
+  // A reaction clicked on the page goes through the broker and the real worker.
+  worker = await startWorker(vhost.url, db.url);
+  publisher = createFeedPublisher({ url: vhost.url, source: 'feed-service' });
+  app = await buildApp({
+    config: loadConfig({
+      DATABASE_URL: db.url,
+      AMQP_URL: vhost.url,
+      SERVICE_LOCAL_READER: 'e-page-reader',
+    }),
+    pool,
+    publisher,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   await waitFor(
@@ -54,9 +79,29 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.close();
+  await publisher?.close();
+  await worker?.stop();
   await pool?.end();
+  await vhost?.drop();
   await db?.drop();
 });
+
+/** A page in a context of its own, recording every dialog (a script that ran) and error. */
+async function openPage(width: number, height: number) {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const consoleErrors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  return { context, page, dialogs, consoleErrors };
+}
 
 describe('the live feed page', () => {
   it.skipIf(!hasChromium && !inCi)(
@@ -84,18 +129,7 @@ describe('the live feed page', () => {
         return body.items.length === 20 && body.items.some((item) => item.id === xss.id);
       });
 
-      const context = await browser.newContext({ viewport: { width: 900, height: 1400 } });
-      const page = await context.newPage();
-      const dialogs: string[] = [];
-      page.on('dialog', (dialog) => {
-        dialogs.push(dialog.message());
-        void dialog.dismiss();
-      });
-      const consoleErrors: string[] = [];
-      page.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(message.text());
-      });
-      page.on('pageerror', (error) => consoleErrors.push(error.message));
+      const { context, page, dialogs, consoleErrors } = await openPage(900, 1400);
       try {
         await page.goto(`${base}/`);
         const items = page.locator('#feed > li.event');
@@ -109,7 +143,13 @@ describe('the live feed page', () => {
           hasText: 'Anna Smirnova joined Platform as Backend developer',
         });
         await expect.poll(() => annaItem.count()).toBe(1);
-        expect(await annaItem.locator('.reactions li').allTextContents()).toEqual(['👍 2', '🔥 1']);
+        expect(await annaItem.locator('.reaction').allTextContents()).toEqual([
+          '👍 2',
+          '🔥 1',
+          '👏 0',
+          '❤️ 0',
+          '🎉 0',
+        ]);
         expect(await annaItem.locator('time').textContent()).toBe('2 minutes ago');
 
         // The name with markup is shown as text and runs nothing.
@@ -135,8 +175,10 @@ describe('the live feed page', () => {
         await store(pool, [reaction({ source: fresh.source, id: fresh.id }, 'fire', 'u4')]);
         const olegItem = items.filter({ hasText: 'Oleg Petrov joined Payments' });
         await expect
-          .poll(() => olegItem.locator('.reactions li').allTextContents(), { timeout: 15_000 })
-          .toEqual(['🔥 1']);
+          .poll(() => olegItem.locator('.reaction[data-kind=fire]').textContent(), {
+            timeout: 15_000,
+          })
+          .toBe('🔥 1');
 
         // An event hidden by an admin leaves the page without a reload.
         await hideEvent(pool, anna);
@@ -148,6 +190,122 @@ describe('the live feed page', () => {
         expect(consoleErrors).toEqual([]);
         mkdirSync(outputDir, { recursive: true });
         await page.screenshot({ path: `${outputDir}feed-page.png`, fullPage: true });
+      } finally {
+        await context.close();
+      }
+    },
+  );
+
+  it.skipIf(!hasChromium && !inCi)(
+    'renders any event from the catalogue, reacts by click and by keyboard through the real worker, filters, runs no script from event data, and reads at phone width',
+    async () => {
+      if (!hasChromium) throw new Error(`CI=true and ${missingChromium}`);
+      const now = Date.now();
+      const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
+      const kudos: FeedEvent = {
+        specversion: '1.0',
+        id: `kudos-${process.pid}`,
+        source: 'feed-cli',
+        type: 'kudos.sent',
+        time: at(30),
+        data: { text: 'Thanks Oleg for fixing the build!' },
+      };
+      const hostile: FeedEvent = {
+        specversion: '1.0',
+        id: `hostile-${process.pid}`,
+        source: 'portal',
+        type: 'note.posted',
+        time: at(20),
+        data: { title: '<script>window.__ran = 1</script><img src=x onerror="window.__ran = 2">' },
+      };
+      const promoted = registered('Oleg Petrov', { time: at(10) });
+      promoted.type = 'employee.position_changed';
+      promoted.data = { employeeId: 'e-oleg', name: 'Oleg Petrov', position: 'Team Lead' };
+      const renamed: FeedEvent = {
+        specversion: '1.0',
+        id: `renamed-${process.pid}`,
+        source: 'registrar',
+        type: 'department.renamed',
+        time: at(5),
+        data: { departmentId: 'd-1', from: 'Sales', to: 'Revenue' },
+      };
+      await store(pool, [kudos, hostile, promoted, renamed]);
+      await waitFor('the events listed', async () =>
+        (await app.inject('/events'))
+          .json<{ items: Array<{ id: string }> }>()
+          .items.some((item) => item.id === renamed.id),
+      );
+
+      const { context, page, dialogs, consoleErrors } = await openPage(1280, 900);
+      try {
+        await page.goto(`${base}/`);
+        const items = page.locator('#feed > li.event');
+        await expect
+          .poll(() => page.locator('#status').textContent(), { timeout: 15_000 })
+          .toBe('Live');
+        // The producer's own text for an undeclared type; a template's missing part is nothing.
+        const kudosItem = items.filter({ hasText: 'Thanks Oleg for fixing the build!' });
+        await expect.poll(() => kudosItem.count()).toBe(1);
+        const olegItem = items.filter({ hasText: 'Oleg Petrov is now Team Lead' });
+        expect(await olegItem.locator('.text').textContent()).toBe('Oleg Petrov is now Team Lead');
+        expect(await page.locator('#feed').textContent()).not.toContain('undefined');
+        // Markup in event data is text: shown, never run.
+        const hostileItem = items.filter({ hasText: '<script>window.__ran = 1</script>' });
+        await expect.poll(() => hostileItem.count()).toBe(1);
+        expect(await page.evaluate(() => (window as { __ran?: number }).__ran)).toBeUndefined();
+        expect(await page.locator('#feed img, #feed script').count()).toBe(0);
+
+        // A click reacts: the button is pressed and the count, through the worker, is 1.
+        const fire = kudosItem.locator('.reaction[data-kind=fire]');
+        expect(await fire.textContent()).toBe('🔥 0');
+        await fire.click();
+        await expect
+          .poll(() => fire.getAttribute('aria-pressed'), { timeout: 15_000 })
+          .toBe('true');
+        await expect.poll(() => fire.textContent(), { timeout: 15_000 }).toBe('🔥 1');
+        // By keyboard: Tab to the next reaction, Enter.
+        await fire.focus();
+        await page.keyboard.press('Tab');
+        expect(await page.evaluate(() => document.activeElement?.getAttribute('data-kind'))).toBe(
+          'clap',
+        );
+        await page.keyboard.press('Enter');
+        const clap = kudosItem.locator('.reaction[data-kind=clap]');
+        await expect.poll(() => clap.textContent(), { timeout: 15_000 }).toBe('👏 1');
+        // Clicked again, it is taken back.
+        await fire.click();
+        await expect.poll(() => fire.textContent(), { timeout: 15_000 }).toBe('🔥 0');
+        expect(await fire.getAttribute('aria-pressed')).toBe('false');
+        const { rows } = await pool.query<{ reaction: string }>(
+          "select reaction from feed_reactions where actor = 'e-page-reader' and active",
+        );
+        expect(rows.map((r) => r.reaction)).toEqual(['clap']);
+
+        mkdirSync(outputDir, { recursive: true });
+        await page.screenshot({ path: `${outputDir}feed-page-desktop.png` });
+
+        // The filter narrows the list to one type, and the stream follows it.
+        await page.locator('#type-filter').selectOption('department.renamed');
+        await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(1);
+        expect(await items.first().locator('.text').textContent()).toBe(
+          'Sales was renamed Revenue',
+        );
+        await expect
+          .poll(() => page.locator('#status').textContent(), { timeout: 15_000 })
+          .toBe('Live');
+        await page.locator('#type-filter').selectOption('');
+        await expect.poll(() => kudosItem.count(), { timeout: 15_000 }).toBe(1);
+        // The reader's own reaction comes back with the page.
+        expect(await clap.getAttribute('aria-pressed')).toBe('true');
+
+        // Phone width: nothing wider than the screen.
+        await page.setViewportSize({ width: 375, height: 812 });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+          375,
+        );
+        await page.screenshot({ path: `${outputDir}feed-page-phone.png` });
+        expect(dialogs).toEqual([]);
+        expect(consoleErrors).toEqual([]);
       } finally {
         await context.close();
       }

@@ -1,238 +1,216 @@
-// The live feed page. Event content is always set with textContent, never parsed as HTML:
-// whatever a publisher puts in a name stays text.
-/* global EventSource, URLSearchParams */
-'use strict';
+// The live feed page: the catalogue says how each event reads, the list pages with Load more,
+// the stream adds events and counts live, and readers react.
+/* global EventSource, URLSearchParams, navigator */
+import { ago, element, renderEvent, setCatalogue } from '/feed-view.js';
 
-(function () {
-  const pageSize = 20;
-  const list = document.getElementById('feed');
-  const more = document.getElementById('more');
-  const status = document.getElementById('status');
-  const empty = document.getElementById('empty');
-  const errorBox = document.getElementById('error');
-  /** Rendered events by "source id" key, to update reaction counts and skip repeats. */
-  const shown = new Map();
-  let nextCursor = null;
-  let newestCursor = null;
+const pageSize = 20;
+const list = document.getElementById('feed');
+const more = document.getElementById('more');
+const status = document.getElementById('status');
+const empty = document.getElementById('empty');
+const errorBox = document.getElementById('error');
+const typeFilter = document.getElementById('type-filter');
+/** Shown events by "source id": later frames update their counts or take them off. */
+const shown = new Map();
+const key = (source, id) => `${source} ${id}`;
+let nextCursor = null;
+let newestCursor = null;
+let stream = null;
+/** Each load of the list (a new filter) gets a number: answers for an older one are dropped. */
+let generation = 0;
 
-  const emoji = { like: '👍', fire: '🔥', love: '❤️', clap: '👏', laugh: '😄', party: '🎉' };
-  const label = (kind) => (emoji[kind] ? `${emoji[kind]} ${kind}` : kind);
-  const text = (value) => (typeof value === 'string' ? value : '');
-  const key = (source, id) => `${source} ${id}`;
-  /** A person as the feed shows them: the display name sent with the id, else the id. */
-  const who = (name, id) => text(name) || text(id);
+function say(line) {
+  status.textContent = line;
+}
 
-  /** One human sentence per event type; unknown types still read as a sentence. */
-  function sentence(event) {
-    const d = event.data && typeof event.data === 'object' ? event.data : {};
-    switch (event.type) {
-      case 'employee.registered':
-        return `${text(d.name)} joined ${text(d.team)} as ${text(d.position)}`;
-      case 'employee.position_changed':
-        return (
-          `${text(d.name)} is now ${text(d.position)}` +
-          (d.previousPosition ? ` (was ${text(d.previousPosition)})` : '') +
-          (d.team ? ` in ${text(d.team)}` : '')
-        );
-      case 'team.structure_changed': {
-        const change = {
-          created: 'was created',
-          renamed: 'was renamed',
-          merged: 'was merged',
-          split: 'was split',
-          dissolved: 'was dissolved',
-          moved: 'moved',
-          members_changed: 'has new members',
-        }[d.change];
-        return `Team ${text(d.team)} ${change || 'changed'}`;
-      }
-      case 'department.renamed':
-        return `${text(d.from)} was renamed ${text(d.to)}`;
-      case 'reaction.added':
-        return `${who(event.actorName, d.actor)} reacted ${label(text(d.reaction))}`;
-      case 'reaction.removed':
-        return `${who(event.actorName, d.actor)} took back a ${label(text(d.reaction))}`;
-      default:
-        return (
-          `${event.type} from ${event.source}` +
-          (event.subject ? ` about ${who(event.subjectName, event.subject)}` : '') +
-          (event.actor ? ` by ${who(event.actorName, event.actor)}` : '')
-        );
-    }
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = message === '';
+}
+
+function query(extra) {
+  const params = new URLSearchParams(extra);
+  if (typeFilter.value) params.set('type', typeFilter.value);
+  return params;
+}
+
+async function getJson(url, options) {
+  const response = await fetch(url, { headers: { accept: 'application/json' }, ...options });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(body.error ? body.error.message : response.statusText);
+    error.code = body.error ? body.error.code : String(response.status);
+    throw error;
   }
+  return body;
+}
 
-  function detail(event) {
-    const summary = event.extensions && event.extensions.summary;
-    if (typeof summary === 'string') return summary;
-    if (event.type === 'team.structure_changed' && event.data) return text(event.data.summary);
-    if (event.type === 'employee.registered' && event.data && event.data.department)
-      return `Department: ${text(event.data.department)}`;
-    return '';
+function show(events, where) {
+  for (const event of events) {
+    if (shown.has(key(event.source, event.id))) continue;
+    const entry = renderEvent(event);
+    shown.set(key(event.source, event.id), entry);
+    if (where === 'top') {
+      entry.item.classList.add('new');
+      list.prepend(entry.item);
+    } else list.append(entry.item);
   }
+  empty.hidden = shown.size > 0;
+}
 
-  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-  function ago(iso) {
-    const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-    const units = [
-      ['year', 31536000],
-      ['month', 2592000],
-      ['week', 604800],
-      ['day', 86400],
-      ['hour', 3600],
-      ['minute', 60],
-    ];
-    for (const [unit, size] of units)
-      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
-    return relative.format(seconds, 'second');
+async function loadMore() {
+  const mine = generation;
+  more.disabled = true;
+  try {
+    const page = await getJson(`/events?${query({ limit: pageSize, cursor: nextCursor })}`);
+    if (mine !== generation) return;
+    show(page.items);
+    nextCursor = page.nextCursor;
+    more.hidden = nextCursor === null;
+  } catch (error) {
+    showError(`Could not load more: ${error.message}`);
+  } finally {
+    more.disabled = false;
   }
+}
 
-  function element(tag, className, content) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (content !== undefined) node.textContent = content;
-    return node;
-  }
-
-  function renderReactions(container, reactions) {
-    container.replaceChildren();
-    const entries = Object.entries(reactions || {})
-      .filter(([, n]) => n > 0)
-      .sort(([a, n], [b, m]) => m - n || (a < b ? -1 : 1));
-    container.hidden = entries.length === 0;
-    for (const [kind, count] of entries) {
-      const item = element('li', '', `${emoji[kind] || kind} ${count}`);
-      item.setAttribute('aria-label', `${count} ${kind}`);
-      container.append(item);
-    }
-  }
-
-  function render(event) {
-    const item = element('li', 'event');
-    item.dataset.type = event.type;
-    const article = element('article');
-    article.append(element('p', 'sentence', sentence(event)));
-    const more = detail(event);
-    if (more) article.append(element('p', 'detail', more));
-    const meta = element('p', 'meta');
-    const time = element('time', '', ago(event.time));
-    time.dateTime = event.time;
-    time.title = new Date(event.time).toLocaleString();
-    meta.append(time);
-    const reactions = element('ul', 'reactions');
-    reactions.setAttribute('aria-label', 'Reactions');
-    renderReactions(reactions, event.reactions);
-    meta.append(reactions);
-    article.append(meta);
-    item.append(article);
-    shown.set(key(event.source, event.id), { item, reactions });
-    return item;
-  }
-
-  function showError(message) {
-    errorBox.textContent = message;
-    errorBox.hidden = false;
-  }
-
-  async function fetchPage(cursor) {
-    const params = new URLSearchParams({ limit: String(pageSize) });
-    if (cursor) params.set('cursor', cursor);
-    const response = await fetch(`/events?${params}`, { headers: { accept: 'application/json' } });
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
-    return body;
-  }
-
-  function append(items) {
-    for (const event of items) {
-      if (shown.has(key(event.source, event.id))) continue;
-      list.append(render(event));
-    }
-    empty.hidden = shown.size > 0;
-  }
-
-  async function loadMore() {
-    more.disabled = true;
-    try {
-      const page = await fetchPage(nextCursor);
-      append(page.items);
-      nextCursor = page.nextCursor;
-      more.hidden = nextCursor === null;
-    } catch (error) {
-      showError(`Could not load more: ${error.message}`);
-    } finally {
-      more.disabled = false;
-    }
-  }
-
-  /** True after the stream was lost once: the next open is a resume, not a first connect. */
+/** Opens the live stream after the newest event shown, with the same filter as the list. */
+function live() {
+  if (stream) stream.close();
+  const params = query(newestCursor ? { after: newestCursor } : {});
+  const source = new EventSource(`/events/stream?${params}`);
+  stream = source;
   let resuming = false;
-
-  function live() {
-    const url = newestCursor
-      ? `/events/stream?after=${encodeURIComponent(newestCursor)}`
-      : '/events/stream';
-    const source = new EventSource(url);
-    source.onopen = () => {
-      // What was missed meanwhile arrives first (Last-Event-ID), then the live tail.
-      status.textContent = resuming ? 'Live (resumed)' : 'Live';
-    };
-    source.onerror = () => {
-      // EventSource reconnects by itself and resumes with Last-Event-ID.
-      resuming = true;
-      status.textContent = 'Reconnecting…';
-    };
-    source.onmessage = (message) => {
-      const event = JSON.parse(message.data);
-      if (shown.has(key(event.source, event.id))) return;
-      const item = render(event);
-      item.classList.add('new');
-      list.prepend(item);
-      empty.hidden = true;
-    };
-    // An event's counters changed: update them where it is shown.
-    source.addEventListener('reactions', (message) => {
-      const change = JSON.parse(message.data);
-      const entry = shown.get(key(change.source, change.id));
-      if (entry) renderReactions(entry.reactions, change.reactions);
-    });
-    // An event left the feed (hidden, or its person erased): take it off the page.
-    source.addEventListener('removed', (message) => {
-      const change = JSON.parse(message.data);
-      const entry = shown.get(key(change.source, change.id));
-      if (!entry) return;
-      entry.item.remove();
-      shown.delete(key(change.source, change.id));
-      empty.hidden = shown.size > 0;
-    });
-    source.addEventListener('close', (message) => {
-      // The service ended the stream (restart, or we fell behind): resume from the last event.
-      source.close();
-      const reason = JSON.parse(message.data).error;
-      status.textContent = `Reconnecting (${reason.code})…`;
-      resuming = true;
-      newestCursor = message.lastEventId || newestCursor;
-      setTimeout(live, 2000);
-    });
-  }
-
-  setInterval(() => {
-    for (const time of list.querySelectorAll('time')) time.textContent = ago(time.dateTime);
-  }, 30000);
-
-  more.addEventListener('click', () => void loadMore());
-
-  (async () => {
-    try {
-      const page = await fetchPage(null);
-      append(page.items);
-      nextCursor = page.nextCursor;
-      newestCursor = page.items.length > 0 ? page.items[0].cursor : null;
-      more.hidden = nextCursor === null;
-      status.textContent = 'Connecting…';
-      live();
-    } catch (error) {
-      status.textContent = '';
-      showError(`Could not load the feed: ${error.message}`);
+  source.onopen = () => say(resuming ? 'Live (reconnected; nothing was missed)' : 'Live');
+  source.onerror = () => {
+    // EventSource retries by itself (with Last-Event-ID) unless the service refused it.
+    resuming = true;
+    if (source.readyState === EventSource.CLOSED) {
+      say('Not live: the service refused the stream. New events show after a reload.');
+      return;
     }
-  })();
+    say(navigator.onLine === false ? 'Offline: waiting for the network…' : 'Reconnecting…');
+  };
+  source.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    newestCursor = event.cursor;
+    show([event], 'top');
+  };
+  source.addEventListener('reactions', (message) => {
+    const change = JSON.parse(message.data);
+    const entry = shown.get(key(change.source, change.id));
+    if (!entry) return;
+    entry.reactions = change.reactions;
+    entry.render();
+  });
+  source.addEventListener('removed', (message) => {
+    const change = JSON.parse(message.data);
+    const entry = shown.get(key(change.source, change.id));
+    if (!entry) return;
+    entry.item.remove();
+    shown.delete(key(change.source, change.id));
+    empty.hidden = shown.size > 0;
+  });
+  source.addEventListener('close', (message) => {
+    // The service ended the stream (a restart, or this page fell behind): resume after a pause.
+    source.close();
+    const reason = JSON.parse(message.data).error;
+    say(`Reconnecting (${reason.code})…`);
+    setTimeout(() => {
+      if (stream === source) live();
+    }, 2000);
+  });
+}
+
+/** Loads the list from the top for the current filter, then follows it live. */
+async function reload() {
+  generation += 1;
+  const mine = generation;
+  if (stream) stream.close();
+  stream = null;
+  shown.clear();
+  list.replaceChildren();
+  showError('');
+  say('Loading…');
+  try {
+    const page = await getJson(`/events?${query({ limit: pageSize })}`);
+    if (mine !== generation) return;
+    show(page.items);
+    nextCursor = page.nextCursor;
+    newestCursor = page.items.length > 0 ? page.items[0].cursor : null;
+    more.hidden = nextCursor === null;
+    say('Connecting…');
+    live();
+  } catch (error) {
+    say('Not live: the feed could not be loaded.');
+    showError(`Could not load the feed: ${error.message}`);
+  }
+}
+
+/** A reaction button: PUT to react, DELETE to take it back; the count comes from the stream. */
+async function toggle(button) {
+  const entry = [...shown.values()].find((e) => e.bar.contains(button));
+  if (!entry || button.disabled) return;
+  const kind = button.dataset.kind;
+  const reacting = button.getAttribute('aria-pressed') !== 'true';
+  const { source, id } = entry.event;
+  // Disabling a button takes the focus away: note it first, to give it back.
+  const focused = document.activeElement === button;
+  button.disabled = true;
+  try {
+    const state = await getJson(
+      `/events/${encodeURIComponent(id)}/reactions/${kind}?${new URLSearchParams({ source })}`,
+      { method: reacting ? 'PUT' : 'DELETE' },
+    );
+    const mine = new Set(entry.reacted);
+    if (state.reacted) mine.add(kind);
+    else mine.delete(kind);
+    entry.reacted = [...mine];
+    showError('');
+  } catch (error) {
+    showError(
+      error.code === 'FEED_API_READER_MISSING'
+        ? 'Reacting needs the portal to say who you are; open the feed through the portal.'
+        : `Could not react: ${error.message}`,
+    );
+  } finally {
+    entry.render();
+    // The bar was drawn anew: keep the keyboard on the same reaction.
+    const again = entry.bar.querySelector(`button[data-kind="${kind}"]`);
+    if (again && focused) again.focus();
+  }
+}
+
+list.addEventListener('click', (event) => {
+  const button = event.target.closest('button.reaction');
+  if (button) void toggle(button);
+});
+more.addEventListener('click', () => void loadMore());
+typeFilter.addEventListener('change', () => void reload());
+window.addEventListener('offline', () => say('Offline: waiting for the network…'));
+
+setInterval(() => {
+  for (const time of list.querySelectorAll('time')) time.textContent = ago(time.dateTime);
+}, 30000);
+
+/** The filter's choices: the declared types that are feed items, then the types seen. */
+function fillFilter(catalogue) {
+  const add = (value, label) =>
+    typeFilter.append(Object.assign(element('option', '', label), { value }));
+  for (const entry of catalogue.types)
+    if (entry.category !== 'reactions') add(entry.type, `${entry.icon} ${entry.type}`);
+  for (const seen of catalogue.seen) add(seen.type, `📣 ${seen.type}`);
+}
+
+(async () => {
+  try {
+    const catalogue = await getJson('/catalogue');
+    setCatalogue(catalogue);
+    fillFilter(catalogue);
+  } catch (error) {
+    // Without the catalogue every event still reads by the text rule of undeclared types.
+    setCatalogue({ types: [], reactions: [], seen: [] });
+    showError(`Could not load the catalogue: ${error.message}`);
+  }
+  await reload();
 })();

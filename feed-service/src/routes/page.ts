@@ -10,21 +10,31 @@ import { CacheControl, sendBody } from '../sendBody.js';
  */
 const publicDir = new URL('../../src/public/', import.meta.url);
 
+/**
+ * The page's text rule is the contracts' own compiled module (it imports nothing), so the
+ * page, the tests and any other reader of the catalogue render an event the same way.
+ */
+const eventTextFile = new URL('./eventText.js', import.meta.resolve('@feed/contracts'));
+
+const script = 'text/javascript; charset=utf-8';
 const files = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/feed.js': { file: 'feed.js', type: 'text/javascript; charset=utf-8' },
-  '/feed.css': { file: 'feed.css', type: 'text/css; charset=utf-8' },
+  '/': { file: new URL('index.html', publicDir), type: 'text/html; charset=utf-8' },
+  '/feed.js': { file: new URL('feed.js', publicDir), type: script },
+  '/feed-view.js': { file: new URL('feed-view.js', publicDir), type: script },
+  '/feed.css': { file: new URL('feed.css', publicDir), type: 'text/css; charset=utf-8' },
+  '/event-text.js': { file: eventTextFile, type: script },
 } as const;
 
 /**
- * GET /, /feed.js, /feed.css: read once at start, served from memory with an ETag, compressed
+ * GET /, /feed.js, /feed-view.js, /event-text.js, /feed.css: read once at start, served from memory with an ETag, compressed
  * when the browser asks (each coding once).
  */
 export const pageRoutes: FastifyPluginAsync = async (app) => {
   for (const [path, { file, type }] of Object.entries(files)) {
     let body: string;
     try {
-      body = readFileSync(new URL(file, publicDir), 'utf8');
+      // The source map comment would send the browser's tools after a file not served.
+      body = readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
     } catch (error) {
       // An image built with only `dist` has no page: the API must still start.
       app.log.error({ err: error, file }, 'live page file missing; the page is not served');
