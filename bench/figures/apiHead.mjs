@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { load, ourServiceEnv, withServer } from '../lib/apiLoad.mjs';
+import { load, ourServiceEnv } from '../lib/apiLoad.mjs';
 import { figureRow } from '../lib/figureRow.mjs';
 import { formatNumber } from '../lib/formatNumber.mjs';
+import { startServer } from '../lib/httpServers.mjs';
 import { profileArgs, serviceMain } from '../lib/ourParts.mjs';
 import { rawGet } from '../lib/rawGet.mjs';
 import { seedFeedTable } from '../lib/seedFeedTable.mjs';
@@ -16,86 +17,83 @@ const codings = ['identity', 'gzip', 'br'];
  * The head of the feed (`/events?limit=N`, served from memory) against its limit: a bare
  * Fastify route sending the very bytes our service sent, from buffers prepared at start. Once
  * without Accept-Encoding, once asking for gzip, once for br, with the bytes of each page.
- * Ours runs first and its bodies become the baseline's; each is loaded alone on the machine.
- * Returns the rows and our identity run (for the row against the keyset route).
+ * Our bodies become the baseline's. All three servers stay up (idle but for the live feed's
+ * look each second) while the runs take turns, ours then the baseline's for each coding, in
+ * `apiRounds` rounds: each row is the median of its rounds, so a burst of load on a shared
+ * machine lands on both sides. Returns the rows and our identity run (for the keyset row).
  */
 export async function measureHeadFigure(ctx, limit) {
   const path = `/events?limit=${limit}`;
   if (!ctx.parts.service)
     return { rows: codings.map((coding) => headRow(coding, null, null, null)), identity: null };
   const dir = mkdtempSync(join(tmpdir(), 'feed-bench-head-'));
+  const stops = [];
   try {
+    const ours = await startServer({
+      label: 'feed-service',
+      script: serviceMain,
+      nodeArgs: profileArgs('service'),
+      env: ourServiceEnv(ctx),
+      // Ready once the live feed listens: from then on the head is served from memory.
+      probePath: '/readyz',
+    });
+    stops.push(() => ours.child.stop());
     const bytes = {};
-    const ours = await withServer(
-      {
-        label: 'feed-service',
-        script: serviceMain,
-        nodeArgs: profileArgs('service'),
-        env: ourServiceEnv(ctx),
-        // Ready once the live feed listens: from then on the head is served from memory.
-        probePath: '/readyz',
-      },
-      async (base) => {
-        for (const coding of codings) {
-          const answer = await rawGet(`${base}${path}`, { 'accept-encoding': coding });
-          const sent = answer.headers['content-encoding'] ?? 'identity';
-          if (answer.status !== 200 || sent !== coding)
-            throw new Error(`head asked for ${coding}: ${answer.status}, sent ${sent}`);
-          writeFileSync(join(dir, coding), answer.body);
-          bytes[coding] = answer.body.length;
-        }
-        const runs = {};
-        for (const coding of codings)
-          runs[coding] = await load(ctx, `${base}${path}`, {
-            headers: { 'accept-encoding': coding },
-          });
-        return runs;
-      },
-    );
-    const prepared = await withServer(
-      {
-        label: 'prepared buffer route',
-        script: here('../baselines/preparedServer.mjs'),
-        env: { BODY_DIR: dir },
-        probePath: path,
-      },
-      async (base) => {
-        const runs = {};
-        for (const coding of codings)
-          runs[coding] = await load(ctx, `${base}${path}`, {
-            headers: { 'accept-encoding': coding },
-          });
-        return runs;
-      },
-    );
-    // The same route behind the plugins every answer of ours passes: their share of the gap.
-    const behindPlugins = await withServer(
-      {
-        label: 'prepared buffer route behind helmet, cors, rate-limit',
-        script: here('../baselines/preparedServer.mjs'),
-        env: { BODY_DIR: dir, PLUGINS: 'security' },
-        probePath: path,
-      },
-      (base) => load(ctx, `${base}${path}`, { headers: { 'accept-encoding': 'identity' } }),
-    );
+    for (const coding of codings) {
+      const answer = await rawGet(`${ours.base}${path}`, { 'accept-encoding': coding });
+      const sent = answer.headers['content-encoding'] ?? 'identity';
+      if (answer.status !== 200 || sent !== coding)
+        throw new Error(`head asked for ${coding}: ${answer.status}, sent ${sent}`);
+      writeFileSync(join(dir, coding), answer.body);
+      bytes[coding] = answer.body.length;
+    }
+    const prepared = await startServer({
+      label: 'prepared buffer route',
+      script: here('../baselines/preparedServer.mjs'),
+      env: { BODY_DIR: dir },
+      probePath: path,
+    });
+    stops.push(() => prepared.child.stop());
+    // The same route behind what every answer of ours passes: their share of the gap.
+    const behind = await startServer({
+      label: 'prepared buffer route behind helmet, cors, rate-limit',
+      script: here('../baselines/preparedServer.mjs'),
+      env: { BODY_DIR: dir, PLUGINS: 'security' },
+      probePath: path,
+    });
+    stops.push(() => behind.child.stop());
+    const runs = { ours: {}, prepared: {}, behind: [] };
+    for (let round = 0; round < ctx.params.sizes.apiRounds; round += 1) {
+      for (const coding of codings) {
+        const headers = { 'accept-encoding': coding };
+        (runs.ours[coding] ??= []).push(await load(ctx, `${ours.base}${path}`, { headers }));
+        (runs.prepared[coding] ??= []).push(
+          await load(ctx, `${prepared.base}${path}`, { headers }),
+        );
+      }
+      runs.behind.push(await load(ctx, `${behind.base}${path}`));
+    }
+    const mid = (list) => medianRun(list);
     const rows = codings.map((coding) =>
-      headRow(coding, ours[coding], prepared[coding], bytes[coding], limit),
+      headRow(coding, mid(runs.ours[coding]), mid(runs.prepared[coding]), bytes[coding], limit),
     );
+    const bare = mid(runs.prepared.identity);
+    const plugins = mid(runs.behind);
     rows.push(
       figureRow({
         figure: 'API prepared buffer behind helmet, cors, rate-limit vs bare',
-        ours: behindPlugins.rps,
-        baseline: prepared.identity.rps,
-        baselineName: `the bare prepared route above, identity; p99 ${formatNumber(behindPlugins.p99)} ms against ${formatNumber(prepared.identity.p99)} ms`,
+        ours: plugins.rps,
+        baseline: bare.rps,
+        baselineName: `the bare prepared route above, identity; p99 ${formatNumber(plugins.p99)} ms against ${formatNumber(bare.p99)} ms`,
         unit: 'req/s',
         note: 'what the plugins every answer of ours passes cost on their own',
       }),
       figureRow({
         figure: 'API head of feed vs prepared buffer behind the same plugins',
-        ours: ours.identity.rps,
-        baseline: behindPlugins.rps,
+        ours: mid(runs.ours.identity).rps,
+        baseline: plugins.rps,
         baselineName:
-          'the prepared route behind @fastify/helmet, @fastify/cors, @fastify/rate-limit',
+          "the prepared route behind helmet's headers, @fastify/cors, @fastify/rate-limit",
         unit: 'req/s',
       }),
     );
@@ -109,10 +107,17 @@ export async function measureHeadFigure(ctx, limit) {
           unit: 'bytes',
         }),
       );
-    return { rows, identity: ours.identity };
+    return { rows, identity: mid(runs.ours.identity) };
   } finally {
+    for (const stop of stops.reverse()) await stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The run of median rate among rounds (its p99 goes with it). */
+function medianRun(list) {
+  const sorted = [...list].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 function headRow(coding, ours, prepared, bytes, limit) {

@@ -21,6 +21,8 @@ const full = {
   apiSeconds: 8,
   apiWarmupSeconds: 2,
   apiConnections: 50,
+  /** Rounds of the head's runs (ours and its baselines in turn): the rows are their medians. */
+  apiRounds: 3,
   sseClients: 1_000,
   streamSeconds: 10,
   streamRate: 20,
@@ -52,6 +54,7 @@ const quick = {
   deepOffset: 90_000,
   apiSeconds: 2,
   apiWarmupSeconds: 1,
+  apiRounds: 1,
   sseClients: 200,
   streamSeconds: 3,
   visibilitySeconds: 5,
