@@ -57,6 +57,8 @@ export class AckTracker<M> {
   #closed = false;
   #bytes = 0;
   #peakBytes = 0;
+  /** Entries finished and not sent yet: when none, nothing waits behind an unfinished one. */
+  #finished = 0;
 
   constructor(channel: AckChannel, options: AckTrackerOptions) {
     this.#channel = channel;
@@ -97,6 +99,7 @@ export class AckTracker<M> {
       if (entry === undefined || entry.state !== 'pending') continue;
       entry.state = 'done';
       entry.doneAt = now;
+      this.#finished += 1;
     }
     this.#flush();
   }
@@ -144,6 +147,7 @@ export class AckTracker<M> {
   }
 
   #sent(entry: Entry<M>): void {
+    if (entry.state === 'done') this.#finished -= 1;
     entry.state = 'sent';
     this.#byMessage.delete(entry.message);
     this.#bytes -= entry.bytes;
@@ -177,6 +181,8 @@ export class AckTracker<M> {
   #ackLongWaiting(): void {
     this.#timer?.cancel();
     this.#timer = undefined;
+    // The usual case after a flush: every finished message was acked with the run at the front.
+    if (this.#finished === 0) return;
     const now = this.#now();
     let next: number | undefined;
     let settled = false;
