@@ -43,6 +43,8 @@ async function npmStart(ports: { service: number; worker: number }): Promise<Npm
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      // A developer's .env must not reach the test's processes.
+      FEED_DOTENV: 'off',
       AMQP_URL: vhost.url,
       DATABASE_URL: database.url,
       REGISTRAR_DATABASE_URL: database.url,
