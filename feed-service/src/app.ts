@@ -23,6 +23,7 @@ import { catalogueRoutes } from './routes/catalogue.js';
 import { deadLetterRoutes } from './routes/deadLetters.js';
 import { docsPlugin } from './routes/docs.js';
 import { eventsRoutes } from './routes/events.js';
+import { organisationRoutes } from './routes/organisation.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/page.js';
 import { publishRoutes } from './routes/publish.js';
@@ -143,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { pool, liveFeed, metrics, readRouter });
   await app.register(pageRoutes);
   const readers = createReaderIdentity(config);
+  const organisations = new OrganisationReader();
   await app.register(eventsRoutes, {
     readRouter,
     headCache,
@@ -150,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     guards,
     metrics,
     readers,
-    organisations: new OrganisationReader(),
+    organisations,
   });
   await app.register(streamRoutes, {
     readRouter,
@@ -178,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const deadLetters =
     deps.deadLetters ?? new DeadLetters({ urls: config.amqpUrls, name: 'feed-service' });
   await app.register(deadLetterRoutes, { deadLetters, guards });
+  await app.register(organisationRoutes, { readRouter, organisations, readers, guards });
   await app.register(reactionsRoutes, { pool, publisher: deps.publisher, readers, guards });
 
   // After the streams were ended (their preClose hook runs first): close the connections

@@ -131,7 +131,8 @@ describe('the live feed page', () => {
 
       const { context, page, dialogs, consoleErrors } = await openPage(900, 1400);
       try {
-        await page.goto(`${base}/`);
+        // The plain feed, one item per event (grouping: orgPage.int.test.ts).
+        await page.goto(`${base}/?group=none`);
         const items = page.locator('#feed > li.event');
         await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(20);
         await expect
@@ -238,7 +239,7 @@ describe('the live feed page', () => {
 
       const { context, page, dialogs, consoleErrors } = await openPage(1280, 900);
       try {
-        await page.goto(`${base}/`);
+        await page.goto(`${base}/?group=none`);
         const items = page.locator('#feed > li.event');
         await expect
           .poll(() => page.locator('#status').textContent(), { timeout: 15_000 })

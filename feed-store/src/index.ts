@@ -63,6 +63,7 @@ export {
   departmentScope,
   teamView,
   departmentView,
+  placementOf,
   type OrgScope,
   type ScopeSpan,
   type OrgUnitView,

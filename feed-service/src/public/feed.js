@@ -2,6 +2,7 @@
 // the stream adds events and counts live, and readers react.
 /* global EventSource, URLSearchParams, navigator */
 import { ago, element, renderEvent, setCatalogue } from '/feed-view.js';
+import { describeScope, readView, renderGroup, setUpOrgFilters } from '/feed-groups.js';
 
 const pageSize = 20;
 const list = document.getElementById('feed');
@@ -10,6 +11,11 @@ const status = document.getElementById('status');
 const empty = document.getElementById('empty');
 const errorBox = document.getElementById('error');
 const typeFilter = document.getElementById('type-filter');
+const scopeLine = document.getElementById('scope');
+/** Grouped, and a team or department: from the page's address (feed-groups.js). */
+const view = readView();
+/** The plain feed: each event of the stream is simply the newest item. */
+const plain = !view.grouped && !view.team && !view.department;
 /** Shown events by "source id": later frames update their counts or take them off. */
 const shown = new Map();
 const key = (source, id) => `${source} ${id}`;
@@ -28,10 +34,55 @@ function showError(message) {
   errorBox.hidden = message === '';
 }
 
-function query(extra) {
+function query(extra, list = true) {
   const params = new URLSearchParams(extra);
   if (typeFilter.value) params.set('type', typeFilter.value);
+  if (view.grouped) params.set('group', 'similar');
+  // The stream does not filter by team or department: the list does.
+  if (list && view.team) params.set('team', view.team);
+  if (list && view.department) params.set('department', view.department);
   return params;
+}
+
+/** One event, registered so that later frames update its counts or take it off. */
+function entryOf(event) {
+  const entry = renderEvent(event);
+  entry.item.dataset.cursor = event.cursor;
+  shown.set(key(event.source, event.id), entry);
+  return entry;
+}
+
+/** An item of a page: a group (its members registered when shown) or one event. */
+function itemOf(item) {
+  return item.kind === 'group' ? renderGroup(item, entryOf) : entryOf(item).item;
+}
+
+/**
+ * A new event on a grouped or filtered page: read the newest item of this view again. An
+ * item keeps the cursor of its oldest event, so the same cursor means the event joined it
+ * (a group grown, or a single event now a group): it is replaced; another cursor is a new
+ * item on top.
+ */
+let refreshing = Promise.resolve();
+function refreshTop() {
+  const mine = generation;
+  refreshing = refreshing.then(async () => {
+    try {
+      const [top] = (await getJson(`/events?${query({ limit: 1 })}`)).items;
+      if (!top || mine !== generation) return;
+      const first = list.firstElementChild;
+      const item = itemOf(top);
+      const same = first && first.dataset.cursor === top.cursor;
+      // An event of another part of the company changes nothing here.
+      if (same && first.textContent === item.textContent) return;
+      item.classList.add('new');
+      if (same) first.replaceWith(item);
+      else list.prepend(item);
+      empty.hidden = true;
+    } catch {
+      // The next event tries again.
+    }
+  });
 }
 
 async function getJson(url, options) {
@@ -47,15 +98,14 @@ async function getJson(url, options) {
 
 function show(events, where) {
   for (const event of events) {
-    if (shown.has(key(event.source, event.id))) continue;
-    const entry = renderEvent(event);
-    shown.set(key(event.source, event.id), entry);
+    if (event.kind !== 'group' && shown.has(key(event.source, event.id))) continue;
+    const item = itemOf(event);
     if (where === 'top') {
-      entry.item.classList.add('new');
-      list.prepend(entry.item);
-    } else list.append(entry.item);
+      item.classList.add('new');
+      list.prepend(item);
+    } else list.append(item);
   }
-  empty.hidden = shown.size > 0;
+  empty.hidden = list.childElementCount > 0;
 }
 
 async function loadMore() {
@@ -77,7 +127,7 @@ async function loadMore() {
 /** Opens the live stream after the newest event shown, with the same filter as the list. */
 function live() {
   if (stream) stream.close();
-  const params = query(newestCursor ? { after: newestCursor } : {});
+  const params = query(newestCursor ? { after: newestCursor } : {}, false);
   const source = new EventSource(`/events/stream?${params}`);
   stream = source;
   let resuming = false;
@@ -94,7 +144,8 @@ function live() {
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     newestCursor = event.cursor;
-    show([event], 'top');
+    if (plain) show([event], 'top');
+    else refreshTop();
   };
   source.addEventListener('reactions', (message) => {
     const change = JSON.parse(message.data);
@@ -109,7 +160,7 @@ function live() {
     if (!entry) return;
     entry.item.remove();
     shown.delete(key(change.source, change.id));
-    empty.hidden = shown.size > 0;
+    empty.hidden = list.childElementCount > 0;
   });
   source.addEventListener('close', (message) => {
     // The service ended the stream (a restart, or this page fell behind): resume after a pause.
@@ -135,9 +186,12 @@ async function reload() {
   try {
     const page = await getJson(`/events?${query({ limit: pageSize })}`);
     if (mine !== generation) return;
+    scopeLine.textContent = describeScope(page.scope);
+    scopeLine.hidden = scopeLine.textContent === '';
     show(page.items);
     nextCursor = page.nextCursor;
-    newestCursor = page.items.length > 0 ? page.items[0].cursor : null;
+    const top = page.items[0];
+    newestCursor = top ? (top.kind === 'group' ? top.members[0].cursor : top.cursor) : null;
     more.hidden = nextCursor === null;
     say('Connecting…');
     live();
@@ -201,6 +255,8 @@ function fillFilter(catalogue) {
     if (entry.category !== 'reactions') add(entry.type, `${entry.icon} ${entry.type}`);
   for (const seen of catalogue.seen) add(seen.type, `📣 ${seen.type}`);
 }
+
+void setUpOrgFilters(document.getElementById('org-filters'), document.getElementById('mine'), view);
 
 (async () => {
   try {

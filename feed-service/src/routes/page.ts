@@ -21,12 +21,13 @@ const files = {
   '/': { file: new URL('index.html', publicDir), type: 'text/html; charset=utf-8' },
   '/feed.js': { file: new URL('feed.js', publicDir), type: script },
   '/feed-view.js': { file: new URL('feed-view.js', publicDir), type: script },
+  '/feed-groups.js': { file: new URL('feed-groups.js', publicDir), type: script },
   '/feed.css': { file: new URL('feed.css', publicDir), type: 'text/css; charset=utf-8' },
   '/event-text.js': { file: eventTextFile, type: script },
 } as const;
 
 /**
- * GET /, /feed.js, /feed-view.js, /event-text.js, /feed.css: read once at start, served from memory with an ETag, compressed
+ * GET /, /feed.js, /feed-view.js, /feed-groups.js, /event-text.js, /feed.css: read once at start, served from memory with an ETag, compressed
  * when the browser asks (each coding once).
  */
 export const pageRoutes: FastifyPluginAsync = async (app) => {

@@ -127,3 +127,22 @@ export function departmentView(org: Organisation, departmentId: string): OrgUnit
     formerNames: [...new Set([...former, ...view.formerNames])],
   };
 }
+
+/** Where a person is now: their team and its department, as views; null when not known. */
+export function placementOf(
+  org: Organisation,
+  personId: string,
+): { team: OrgUnitView | null; department: OrgUnitView | null } {
+  const teamId = current(org.people.get(personId)?.teams ?? []);
+  const team = teamId === undefined || teamId === null ? undefined : org.teams.get(teamId);
+  if (team === undefined) return { team: null, department: null };
+  const departmentId = current(team.departments);
+  const department =
+    departmentId === undefined || departmentId === null
+      ? undefined
+      : findDepartment(org, departmentId);
+  return {
+    team: teamView(org, team),
+    department: department === undefined ? null : departmentView(org, department.id),
+  };
+}
