@@ -92,6 +92,8 @@ export class PgLiveFeed implements LiveFeed {
   private readonly closing = new AbortController();
   private reading = false;
   private readAgain = false;
+  /** Items were fanned out and the change listeners (the caches) not yet told. */
+  private deliveredUntold = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private heldTimer: NodeJS.Timeout | undefined;
   private loop: Promise<void> | undefined;
@@ -260,7 +262,6 @@ export class PgLiveFeed implements LiveFeed {
       do {
         this.readAgain = false;
         const visibility = await readVisibility(this.options.pool);
-        let delivered = 0;
         for (;;) {
           const items = await listFeedAfter(this.options.pool, {
             after: this.position,
@@ -270,7 +271,7 @@ export class PgLiveFeed implements LiveFeed {
           if (items.length > 0) {
             const last = itemPosition(items.at(-1)!);
             this.position = { xid: last.xid, seq: last.seq };
-            delivered += items.length;
+            this.deliveredUntold = true;
             this.fanOut(items);
           }
           if (items.length < this.options.batchSize) break;
@@ -280,8 +281,12 @@ export class PgLiveFeed implements LiveFeed {
         // streams have, and no less once caught up to this WAL position.
         this.lastVisibility = visibility;
         // Only what changed the feed empties caches: the second's look and the held retries
-        // that find nothing leave them be.
-        if (delivered > 0) for (const listener of this.changeListeners) listener();
+        // that find nothing leave them be. Items delivered by a read that then failed are told
+        // by the next read that succeeds.
+        if (this.deliveredUntold) {
+          this.deliveredUntold = false;
+          for (const listener of this.changeListeners) listener();
+        }
       } while (this.readAgain && !this.closing.signal.aborted);
     } catch (error) {
       // The pool is down: read again later; the events stay in the table.
