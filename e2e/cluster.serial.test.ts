@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedPublisher } from '@feed/publisher';
 import { waitFor } from '../test-support/index.js';
-import { clusterDir, startCluster, type Cluster } from './harness/cluster.js';
+import { clusterDir, clusterNodes, startCluster, type Cluster } from './harness/cluster.js';
 import { readAllEvents } from './harness/feedApi.js';
 import { employeeRegistered, structuredMessage } from './harness/feedEvents.js';
 import { PublishLedger } from './harness/ledger.js';
@@ -67,8 +67,14 @@ describe('a 3-node RabbitMQ cluster, 2 workers, 2 service replicas', () => {
         sdkLog.push(`${level} ${message} ${JSON.stringify(details)}`);
       // The SDK with its defaults for what a leader election touches: publishTimeoutMs 10 s,
       // maxBuffered 10,000; quick heartbeats so the test does not wait on a dead socket.
+      // The SDK starts on a node that does not lead the queue, so it stays connected through
+      // the leader's death and meets the election as the broker shows it: basic.nack.
+      const leaderIndex = clusterNodes.indexOf(placement.leader);
+      const sdkUrls = vhost.urls.map(
+        (_, i) => vhost.urls[(leaderIndex + 1 + i) % vhost.urls.length]!,
+      );
       const sdk = createFeedPublisher({
-        url: amqpUrl,
+        url: sdkUrls.join(','),
         source: 'e2e.cluster.sdk',
         heartbeatS: 2,
         connectTimeoutMs: 2000,

@@ -40,8 +40,8 @@ export interface PublishBufferOptions {
 
 /**
  * The delay before a nacked message goes out again: capped exponential with full jitter from
- * 100 ms to 2 s. A quorum queue nacks while it elects a leader, which took 1-5 s on the
- * cluster of our tests; 2 s keeps retries a small share of the traffic during a long one and
+ * 100 ms to 2 s. A quorum queue nacks while it elects a leader, which stalled publishers
+ * for 1-3.5 s in the cluster scenario (e2e/cluster.serial.test.ts); 2 s keeps retries a small share of the traffic during a long one and
  * the first retries land soon after a short one.
  */
 export const nackRetryBackoff = { minMs: 100, maxMs: 2000 };
