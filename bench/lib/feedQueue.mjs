@@ -13,6 +13,7 @@ export async function resetTopology(url, queueType) {
     const channel = await connection.createChannel();
     await channel.deleteQueue(topology.queue);
     await channel.deleteQueue(topology.deadLetterQueue);
+    await channel.deleteQueue(topology.droppedQueue);
     await declareTopology(channel, { queueType });
     await channel.close();
   } finally {
