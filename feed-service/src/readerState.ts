@@ -9,6 +9,8 @@ interface Keyed {
   source: string;
   id: string;
   reacted?: string[];
+  /** A group of a grouped page (`group=`): its events are its members. */
+  members?: Keyed[];
 }
 
 /**
@@ -27,7 +29,10 @@ export async function forReader<T extends SerializedBody>(
   const reader = await deps.readers.readerOf(request);
   if (reader === undefined) return { value, cacheControl: CacheControl.revalidate };
   const parsed = JSON.parse(value.body) as { items: Keyed[] } | Keyed;
-  const items = shape === 'page' ? (parsed as { items: Keyed[] }).items : [parsed as Keyed];
+  const items =
+    shape === 'page'
+      ? (parsed as { items: Keyed[] }).items.flatMap((item) => item.members ?? [item])
+      : [parsed as Keyed];
   const { client } = await deps.readRouter.reader();
   const mine = await listReaderReactions(client, reader, items);
   for (const item of items) item.reacted = mine.get(`${item.source} ${item.id}`) ?? [];

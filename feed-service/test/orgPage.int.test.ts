@@ -90,6 +90,14 @@ describe('the live page, grouped and filtered', () => {
         joins('s-2', 'Tom', 't-sales', 'Sales'),
         event('department.renamed', { departmentId: 'd-com', from: 'Commerce', to: 'Revenue' }),
       ]);
+      // The reader's own reactions are on every event, those of a group's members included.
+      const grouped = (await app.inject('/events?group=similar')).json<{
+        items: { kind?: string; reacted?: string[]; members?: { reacted?: string[] }[] }[];
+      }>();
+      const members = grouped.items.flatMap((item) => item.members ?? []);
+      expect(members.length).toBeGreaterThan(0);
+      expect(members.every((m) => Array.isArray(m.reacted))).toBe(true);
+      expect(grouped.items.filter((i) => i.kind === 'group' && 'reacted' in i)).toEqual([]);
       mkdirSync(outputDir, { recursive: true });
       const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
       const page = await context.newPage();
