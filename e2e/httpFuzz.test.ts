@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { employeeRegistered, structuredMessage } from './harness/feedEvents.js';
-import { serviceAdminToken } from './harness/feedStack.js';
+import { serviceAdminToken, serviceApiKey } from './harness/feedStack.js';
+import { call, expectWellFormed } from './harness/httpAnswers.js';
 import { PublishLedger } from './harness/ledger.js';
 import { runPlainLoad } from './harness/plainLoad.js';
 import { createPlainPublisher } from './harness/plainPublisher.js';
@@ -65,38 +66,6 @@ const query = fc.array(param, { maxLength: 6 }).map((pairs) => {
   for (const [key, value] of pairs) params.append(key, value);
   return params.toString();
 });
-
-interface Answer {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
-async function call(url: string, init: RequestInit = {}): Promise<Answer> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  const contentType = response.headers.get('content-type') ?? '';
-  // A stream that opened is a valid answer: read no further.
-  if (contentType.startsWith('text/event-stream')) {
-    await response.body?.cancel();
-    return { status: response.status, contentType, body: '' };
-  }
-  return { status: response.status, contentType, body: await response.text() };
-}
-
-/** Never a 5xx; a 4xx is our JSON error shape; a 2xx of a list is a valid page. */
-function expectWellFormed(answer: Answer, what: string, page = false): void {
-  expect(answer.status, `${what}: ${answer.body.slice(0, 300)}`).toBeLessThan(500);
-  if (answer.status >= 400) {
-    expect(answer.contentType, what).toMatch(/^application\/json/);
-    const body = JSON.parse(answer.body) as { error?: { code?: unknown; message?: unknown } };
-    expect(body.error?.code, what).toMatch(/^FEED_API_[A-Z_]+$/);
-    expect(typeof body.error?.message, what).toBe('string');
-  } else if (page && answer.status === 200) {
-    const body = JSON.parse(answer.body) as { items?: unknown; nextCursor?: unknown };
-    expect(Array.isArray(body.items), what).toBe(true);
-    expect(body.nextCursor === null || typeof body.nextCursor === 'string', what).toBe(true);
-  }
-}
 
 describe('bad HTTP input against every endpoint', () => {
   it('answers random queries, ids and bodies with a 4xx JSON error or a valid page, never a 500 or a crash', async () => {
@@ -188,6 +157,74 @@ describe('bad HTTP input against every endpoint', () => {
       } finally {
         await publisher.close();
       }
+    });
+  }, 120_000);
+
+  // Every guarded endpoint with missing, malformed and wrong credentials (the wrong kind of
+  // token too): never a 5xx, never let in, and guessing the admin token is throttled.
+  it('answers bad or missing credentials on admin and reaction endpoints with a 4xx, and throttles guessing', async () => {
+    await withFeedStack('e2e-http-auth-fuzz', {}, async (stack) => {
+      const service = await stack.startService();
+      const base = service.url;
+      const endpoints: Array<{ method: string; path: string; body?: string }> = [
+        { method: 'DELETE', path: '/events/f-1?source=e2e.fuzz' },
+        { method: 'POST', path: '/admin/erasures', body: '{"person":"nobody-here"}' },
+        { method: 'GET', path: '/admin/dead' },
+        { method: 'GET', path: '/admin/dead/some-id' },
+        { method: 'POST', path: '/admin/dead/replay', body: '{"all":true}' },
+        { method: 'POST', path: '/admin/dead/purge', body: '{"all":true}' },
+        { method: 'PUT', path: '/events/f-1/reactions/like?source=e2e.fuzz' },
+        { method: 'DELETE', path: '/events/f-1/reactions/like?source=e2e.fuzz' },
+      ];
+      // Header values must be ByteStrings; others are the client's own error.
+      const headerText = fc.string({ maxLength: 60 }).filter((v) => /^[\x20-\x7e]*$/.test(v));
+      const credentials = fc.oneof(
+        fc.constant<Record<string, string>>({}),
+        headerText.map((v) => ({ authorization: v })),
+        headerText.map((v) => ({ authorization: `Bearer ${v}` })),
+        fc.constant({ authorization: `Bearer ${serviceApiKey}` }),
+        fc.constant({ authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }),
+        headerText.map((v) => ({ 'x-api-key': v })),
+        headerText.map((v) => ({ 'x-feed-reader-token': v })),
+        headerText.map((v) => ({ 'x-feed-reader': v })),
+      );
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...endpoints), credentials, async (endpoint, headers) => {
+          const what = `${endpoint.method} ${endpoint.path} ${JSON.stringify(headers)}`;
+          const answer = await call(`${base}${endpoint.path}`, {
+            method: endpoint.method,
+            headers: {
+              ...headers,
+              ...(endpoint.body === undefined ? {} : { 'content-type': 'application/json' }),
+            },
+            ...(endpoint.body === undefined ? {} : { body: endpoint.body }),
+          });
+          expectWellFormed(answer, what);
+          expect(answer.status, what).toBeGreaterThanOrEqual(400);
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        }),
+        { numRuns: 300 },
+      );
+      console.log(`bad credentials answered: ${JSON.stringify(Object.fromEntries(statuses))}`);
+
+      // 40 wrong admin tokens in a row: past SERVICE_AUTH_FAILURE_MAX (30) they are refused
+      // before any comparison, and so is the right one from the same address.
+      const guesses: number[] = [];
+      for (let i = 0; i < 40; i += 1)
+        guesses.push(
+          (
+            await call(`${base}/admin/dead`, {
+              headers: { authorization: `Bearer guess-${i}-0123456789abcdef` },
+            })
+          ).status,
+        );
+      expect(guesses.slice(-10)).toEqual(Array<number>(10).fill(429));
+      const right = await call(`${base}/admin/dead`, {
+        headers: { authorization: `Bearer ${serviceAdminToken}` },
+      });
+      expect(right.status).toBe(429);
+      expect(JSON.parse(right.body).error.code).toBe('FEED_API_AUTH_RATE_LIMITED');
     });
   }, 120_000);
 
