@@ -71,7 +71,7 @@ export async function readGroupedPage(
   request: GroupedPageRequest,
 ): Promise<FeedPage> {
   const { limit, filter, org } = request;
-  const { client, horizon } = org ?? (await readRouter.reader());
+  const { client, horizon } = org ?? (await readRouter.reader(request.before));
   const read = (before: Position | undefined, n: number) =>
     listGroupRows(client, {
       ...filter,

@@ -59,12 +59,14 @@ export async function resolveOrg(
   organisations: OrganisationReader,
   readRouter: ReadRouter,
   org: OrgQuery,
+  before?: Position,
 ): Promise<ResolvedOrg> {
   if (org.team !== undefined && org.department !== undefined)
     throw new ApiError(400, ApiErrorCode.BadFilter, 'team and department: ask for one of them', {
       param: 'department',
     });
-  const reader = await readRouter.reader();
+  // A page below the live feed's horizon reads below it: no horizon of its own to compute.
+  const reader = await readRouter.reader(before);
   const { organisation, horizon } = await organisations.read(reader.client, reader.horizon);
   const base = { client: reader.client, horizon };
   if (org.team !== undefined) {
@@ -103,7 +105,12 @@ export async function readOrgPage(
   readRouter: ReadRouter,
   { org, filter, before, limit }: OrgPageRequest,
 ): Promise<FeedPage> {
-  const { client, horizon, scope, resolved } = await resolveOrg(organisations, readRouter, org);
+  const { client, horizon, scope, resolved } = await resolveOrg(
+    organisations,
+    readRouter,
+    org,
+    before,
+  );
   const { items, next } = await listScopePageJson(client, {
     ...filter,
     scope,

@@ -71,7 +71,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       if (page !== undefined) metrics.headHits.inc();
       else if (group !== undefined) {
         const resolved = isOrgQuery(org)
-          ? await resolveOrg(organisations, readRouter, org)
+          ? await resolveOrg(organisations, readRouter, org, before)
           : undefined;
         page = await readGroupedPage(readRouter, {
           mode: group,
