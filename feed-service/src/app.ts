@@ -175,10 +175,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keyOf: (request) => callerOf(request)?.key,
     quota: new EventQuota(config.apiKeyEventsPerMinute),
   });
-  await app.register(adminRoutes, { pool, liveFeed, headCache, guards });
-  await app.register(catalogueRoutes, { typesSeen, guards });
   const deadLetters =
     deps.deadLetters ?? new DeadLetters({ urls: config.amqpUrls, name: 'feed-service' });
+  await app.register(adminRoutes, { pool, liveFeed, headCache, guards, deadLetters });
+  await app.register(catalogueRoutes, { typesSeen, guards });
   await app.register(deadLetterRoutes, { deadLetters, guards });
   await app.register(organisationRoutes, { readRouter, organisations, readers, guards });
   await app.register(reactionsRoutes, { pool, publisher: deps.publisher, readers, guards });

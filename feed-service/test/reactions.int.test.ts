@@ -227,7 +227,8 @@ describe('readers react through the API, the broker and the real worker', () => 
       method: 'POST',
       url: '/admin/erasures',
       headers: { authorization: `Bearer ${adminToken}` },
-      payload: { person: 'e-proxy' },
+      // Parked messages are erasureParked.int.test.ts's: this app has no broker of its own.
+      payload: { person: 'e-proxy', parked: false },
     });
     expect(erased.json()).toMatchObject({ reactions: 1 });
     await waitFor(

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { mentions, type DeadLetters } from '@feed/dead';
 import { erasePerson, getEvent, hideEvent, withTransaction, type Pool } from '@feed/store';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { HeadCache } from '../headCache.js';
 import type { LiveFeed } from '../liveFeed.js';
 import type { Guards } from '../plugins/auth.js';
+import { deadLetterApiError } from './deadLetters.js';
 import { EventIdParams, EventKeyQuery, errorResponses, noNulPattern } from '../schemas.js';
 
 export interface AdminRoutesOptions {
@@ -12,6 +14,8 @@ export interface AdminRoutesOptions {
   liveFeed: LiveFeed;
   headCache: HeadCache | undefined;
   guards: Guards;
+  /** Where an erasure also removes the person's parked messages. */
+  deadLetters: DeadLetters;
 }
 
 const security = [{ adminToken: [] }];
@@ -23,7 +27,7 @@ const security = [{ adminToken: [] }];
  */
 export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (
   app,
-  { pool, liveFeed, headCache, guards },
+  { pool, liveFeed, headCache, guards, deadLetters },
 ) => {
   const announce = async () => {
     try {
@@ -86,7 +90,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
       schema: {
         summary: 'Erase everything about one person',
         description:
-          'For privacy requests: every event whose actor or subject is the person keeps only its `(source, id)`, hidden; their reactions are deleted and the counts they touched recounted.',
+          'For privacy requests: every event whose actor or subject is the person keeps only its `(source, id)`, hidden; their reactions are deleted and the counts they touched recounted; the parked messages that hold the person (as any value of a JSON body, or anywhere in the bytes of a body that does not parse) are removed from `feed.dead`. Idempotent: when the parked messages could not be reached (409, 503), the feed database is already erased and the same request again finishes the work.',
         tags: ['admin'],
         security,
         body: Type.Object(
@@ -97,6 +101,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
               pattern: noNulPattern,
               description: 'The person as `actor` or `subject` (an employee id).',
             }),
+            parked: Type.Optional(
+              Type.Boolean({
+                default: true,
+                description: 'Also remove their parked messages from `feed.dead`.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -105,17 +115,33 @@ export const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async 
             person: Type.String(),
             events: Type.Integer({ description: 'Events erased.' }),
             reactions: Type.Integer({ description: 'Reactions deleted.' }),
+            parked: Type.Integer({ description: 'Parked messages removed from `feed.dead`.' }),
           }),
-          ...errorResponses(400, 401, 403, 413, 415),
+          ...errorResponses(400, 401, 403, 409, 413, 415, 503),
         },
       },
     },
     async (request) => {
-      const { person } = request.body;
+      const { person, parked: withParked = true } = request.body;
       const result = await withTransaction(pool, (client) => erasePerson(client, person));
-      request.log.warn({ admin: 'erase', person, ...result }, 'person erased');
       await announce();
-      return { person, ...result };
+      let parked = 0;
+      if (withParked)
+        try {
+          // A queue has no delete by id: one confirmed sweep keeps every other message.
+          parked = (await deadLetters.remove(mentions(person))).done;
+        } catch (error) {
+          request.log.warn(
+            { admin: 'erase', person, ...result },
+            'person erased, not yet their parked messages',
+          );
+          throw deadLetterApiError(
+            error,
+            'the feed database is erased, the parked messages not yet: send the same erasure again',
+          );
+        }
+      request.log.warn({ admin: 'erase', person, ...result, parked }, 'person erased');
+      return { person, ...result, parked };
     },
   );
 };

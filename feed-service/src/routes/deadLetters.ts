@@ -55,18 +55,22 @@ const OperationResult = Type.Object({
   }),
 });
 
-/** A dead-letter error as the API's: busy 409, none such 404, the broker away 503. */
-function apiError(error: unknown): unknown {
+/**
+ * A dead-letter error as the API's: busy 409, none such 404, the broker away 503; `context`
+ * says what was done already.
+ */
+export function deadLetterApiError(error: unknown, context?: string): unknown {
   if (!isFeedError(error)) return error;
+  const message = context === undefined ? error.message : `${context}: ${error.message}`;
   switch (error.code) {
     case FeedErrorCode.DeadBusy:
-      return new ApiError(409, ApiErrorCode.DeadBusy, error.message, { cause: error });
+      return new ApiError(409, ApiErrorCode.DeadBusy, message, { cause: error });
     case FeedErrorCode.DeadNotFound:
-      return new ApiError(404, ApiErrorCode.NotFound, error.message, { param: 'id', cause: error });
+      return new ApiError(404, ApiErrorCode.NotFound, message, { param: 'id', cause: error });
     case FeedErrorCode.DeadSelection:
-      return new ApiError(400, ApiErrorCode.BadBody, error.message, { cause: error });
+      return new ApiError(400, ApiErrorCode.BadBody, message, { cause: error });
     case FeedErrorCode.BrokerUnavailable:
-      return new ApiError(503, ApiErrorCode.BrokerUnavailable, error.message, { cause: error });
+      return new ApiError(503, ApiErrorCode.BrokerUnavailable, message, { cause: error });
     default:
       return error;
   }
@@ -76,7 +80,7 @@ async function answer<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    throw apiError(error);
+    throw deadLetterApiError(error);
   }
 }
 
