@@ -2,36 +2,19 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { sweepLockQueue } from '@feed/dead';
-import { createPool, type Pool } from '@feed/store';
 import { waitFor } from '../../test-support/index.js';
-import { createParkingBench, type ParkingBench } from '../../feed-dead/test/support.js';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import type { ParkingBench } from '../../feed-dead/test/support.js';
+import { adminHeaders, createParkingApp, type ParkingApp } from './parkingApp.js';
 
-const adminToken = 'admin-token-0123456789abcdef';
-const headers = { authorization: `Bearer ${adminToken}` };
-
+let parking: ParkingApp;
 let bench: ParkingBench;
-let pool: Pool;
 let app: FastifyInstance;
-
-async function appOn(amqpUrl: string): Promise<FastifyInstance> {
-  return buildApp({
-    config: loadConfig({
-      DATABASE_URL: bench.db.url,
-      AMQP_URL: amqpUrl,
-      SERVICE_ADMIN_TOKEN: adminToken,
-      SERVICE_MEMORY_CACHE: 'false',
-    }),
-    pool,
-  });
-}
+const headers = adminHeaders;
+const appOn = (url: string) => parking.appOn(url);
 
 beforeAll(async () => {
-  bench = await createParkingBench('service-dead');
-  pool = createPool({ connectionString: bench.db.url, max: 4 });
-  app = await appOn(bench.vhost.url);
-  await bench.startWorker();
+  parking = await createParkingApp('service-dead');
+  ({ bench, app } = parking);
   await bench.publishRaw('{bad', { appId: 'svc-a', messageId: 's-1' });
   await bench.publishRaw('{worse', { appId: 'svc-b', messageId: 's-2' });
   await waitFor('two parked', async () => (await bench.parked()) === 2);
@@ -39,9 +22,7 @@ beforeAll(async () => {
   await bench.stopWorker();
 });
 afterAll(async () => {
-  await app?.close();
-  await pool?.end();
-  await bench?.close();
+  await parking?.close();
 });
 
 interface Listed {

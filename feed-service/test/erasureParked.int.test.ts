@@ -1,36 +1,19 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { DeadLetters } from '@feed/dead';
-import { createPool, type Pool } from '@feed/store';
 import { waitFor } from '../../test-support/index.js';
-import { cloudEvent, createParkingBench, type ParkingBench } from '../../feed-dead/test/support.js';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { cloudEvent, type ParkingBench } from '../../feed-dead/test/support.js';
+import { adminHeaders, createParkingApp, type ParkingApp } from './parkingApp.js';
 
-const adminToken = 'admin-token-0123456789abcdef';
-const headers = { authorization: `Bearer ${adminToken}` };
-
+let parking: ParkingApp;
 let bench: ParkingBench;
-let pool: Pool;
 let app: FastifyInstance;
-
-async function appOn(amqpUrl: string): Promise<FastifyInstance> {
-  return buildApp({
-    config: loadConfig({
-      DATABASE_URL: bench.db.url,
-      AMQP_URL: amqpUrl,
-      SERVICE_ADMIN_TOKEN: adminToken,
-      SERVICE_MEMORY_CACHE: 'false',
-    }),
-    pool,
-  });
-}
+const headers = adminHeaders;
+const appOn = (url: string) => parking.appOn(url);
 
 beforeAll(async () => {
-  bench = await createParkingBench('service-erasure-parked');
-  pool = createPool({ connectionString: bench.db.url, max: 4 });
-  app = await appOn(bench.vhost.url);
-  await bench.startWorker();
+  parking = await createParkingApp('service-erasure-parked');
+  ({ bench, app } = parking);
   // Parked by the worker: about the person in a JSON body (as actor, as a nested id), in
   // bytes that do not parse; and two that are not about them.
   await bench.publisher.publish(
@@ -51,9 +34,7 @@ beforeAll(async () => {
   await waitFor('five parked', async () => (await bench.parked()) === 5, { timeout: 30_000 });
 });
 afterAll(async () => {
-  await app?.close();
-  await pool?.end();
-  await bench?.close();
+  await parking?.close();
 });
 
 it('erasing a person removes their parked messages, by value or by raw bytes, and keeps the rest', async () => {
