@@ -101,6 +101,7 @@ it('P12: stops with one clear error when feed.events exists with other arguments
     const channel = await connection.createChannel();
     await channel.deleteQueue('feed.events');
     await channel.deleteQueue('feed.dead');
+    await channel.deleteQueue('feed.dead.dropped');
     await declareTopology(channel, { queueType: 'classic' });
   } finally {
     await connection.close();
@@ -131,6 +132,7 @@ it('P12: stops with one clear error when feed.events exists with other arguments
       const channel = await restore.createChannel();
       await channel.deleteQueue('feed.events');
       await channel.deleteQueue('feed.dead');
+      await channel.deleteQueue('feed.dead.dropped');
     } finally {
       await restore.close();
     }

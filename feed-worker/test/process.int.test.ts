@@ -155,6 +155,7 @@ it('P12: exits non-zero with one clear error when the queue exists with other ar
     const channel = await connection.createChannel();
     await channel.deleteQueue('feed.events');
     await channel.deleteQueue('feed.dead');
+    await channel.deleteQueue('feed.dead.dropped');
     await declareTopology(channel, { queueType: 'classic' });
   } finally {
     await connection.close();
