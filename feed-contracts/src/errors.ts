@@ -23,6 +23,9 @@ export const FeedErrorCode = {
   Schema: 'FEED_ERR_SCHEMA',
   // The database refused the data of a message (a constraint, an invalid value).
   Refused: 'FEED_ERR_REFUSED',
+  // The message's broker user (user_id) may not publish as its events' source
+  // (WORKER_SOURCE_USERS).
+  SourceForbidden: 'FEED_ERR_SOURCE_FORBIDDEN',
   // The worker failed on this message in a way no rule names (a bug): parked, so that it
   // stops nothing, with the error as its reason.
   Internal: 'FEED_ERR_INTERNAL',

@@ -1,5 +1,6 @@
 import { commonEnv, envInteger, envText, invalidConfig, loadEnv } from '@feed/contracts';
 import type { Env, LogLevel, QueueType } from '@feed/contracts';
+import { parseSourceUsers, type SourceUsers } from './sourceUsers.js';
 
 export type { LogLevel };
 
@@ -36,6 +37,11 @@ export interface WorkerConfig {
   ackWaitMs: number;
   /** Bytes of unfinished messages one consumer may hold before it pauses (see Consumer). */
   maxBytesInHand: number;
+  /**
+   * Broker users and the sources each may publish as (WORKER_SOURCE_USERS), checked against
+   * each message's broker-validated `user_id`. Undefined: off.
+   */
+  sourceUsers: SourceUsers | undefined;
 }
 
 const variables = {
@@ -58,6 +64,7 @@ const variables = {
   WORKER_DB_POOL_MAX: envInteger(3, 100, 4),
   WORKER_MAX_EVENTS_PER_TRANSACTION: envInteger(1, 100_000, 1000),
   WORKER_ACK_WAIT_MS: envInteger(100, 600_000, 5000),
+  WORKER_SOURCE_USERS: envText('', { minLength: 0 }),
   WORKER_MAX_BYTES_IN_HAND: envInteger(1024 * 1024, 16 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
 };
 
@@ -96,5 +103,6 @@ export function loadConfig(env: Env): WorkerConfig {
     maxEventsPerTransaction: values.WORKER_MAX_EVENTS_PER_TRANSACTION,
     ackWaitMs: values.WORKER_ACK_WAIT_MS,
     maxBytesInHand: values.WORKER_MAX_BYTES_IN_HAND,
+    sourceUsers: parseSourceUsers(values.WORKER_SOURCE_USERS),
   };
 }

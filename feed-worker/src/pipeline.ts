@@ -16,6 +16,7 @@ import type { Metrics } from './metrics.js';
 import { outcomeOf } from './outcome.js';
 import { UnparkableError, type ParkOutcome, type ParkRequest } from './park.js';
 import { AbandonedError, storeItems, type StoreItem } from './storing.js';
+import { checkSourceUser, type SourceUsers } from './sourceUsers.js';
 
 /**
  * The `source` and `id` a rejected body names for itself, cut short, so the log lines about it
@@ -68,6 +69,8 @@ export interface PipelineOptions {
   onDatabase: (ok: boolean) => void;
   /** Whether the worker is stopping: an empty batch then ends the loop. */
   stopping: () => boolean;
+  /** WORKER_SOURCE_USERS: who may publish as which source. Undefined: anyone as any. */
+  sourceUsers?: SourceUsers;
 }
 
 export interface Pipeline {
@@ -102,6 +105,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let parsed: ParseResult;
     try {
       parsed = parseMessage(message.content, message.properties);
+      if (parsed.ok && options.sourceUsers !== undefined)
+        parsed = checkSourceUser(parsed.events, message.properties.userId, options.sourceUsers);
     } catch (error) {
       // No rule names this failure: park the message so that it stops nothing.
       parsed = {

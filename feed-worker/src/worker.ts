@@ -85,6 +85,7 @@ export async function startWorker(
   const updateReady = () => metrics.ready.set(notReadyReason() === null ? 1 : 0);
 
   const pipeline = createPipeline({
+    sourceUsers: config.sourceUsers,
     batcher,
     store: (events) => storeEvents(pool, events),
     probe: () => probeWrite(pool),
