@@ -58,7 +58,7 @@ describe('every change reaches every reader', () => {
             return seen.head !== undefined;
           });
 
-        const [a, b] = replicas as [{ url: string }, { url: string }];
+        const [a, b] = replicas as unknown as [{ url: string }, { url: string }];
         streams.push(
           { name: 'all, replica A', client: connectStream(`${a.url}/events/stream`) },
           {

@@ -84,7 +84,8 @@ export async function settle(
       const shown = new Set(events.map((e) => eventKey(e.source, e.id)));
       return [...ledger.confirmedKeys()].every((key) => shown.has(key));
     },
-    { timeout: 15_000, interval: 250 },
+    // A walk of a large feed on a loaded machine takes seconds: room for a few of them.
+    { timeout: options.timeout ?? 40_000, interval: 250 },
   ).catch(() => undefined);
   const dead = await readDeadLetters(stack.vhost.url);
   const verdict = judgeDelivery({

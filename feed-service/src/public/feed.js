@@ -251,8 +251,10 @@ setInterval(() => {
 function fillFilter(catalogue) {
   const add = (value, label) =>
     typeFilter.append(Object.assign(element('option', '', label), { value }));
+  // Reactions change counters and a snapshot seeds the organisation: neither is an item.
   for (const entry of catalogue.types)
-    if (entry.category !== 'reactions') add(entry.type, `${entry.icon} ${entry.type}`);
+    if (entry.category !== 'reactions' && entry.type !== 'organisation.snapshot')
+      add(entry.type, `${entry.icon} ${entry.type}`);
   for (const seen of catalogue.seen) add(seen.type, `📣 ${seen.type}`);
 }
 
