@@ -115,11 +115,12 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
       resources: resourceCounts(),
       ...(await collected()),
     };
-    // The worker's consumer connection and channel, and the test publisher's (a queue check's
+    // The worker's consumer connection with its consumer's channel and the channel watching
+    // feed.dead.dropped, and the test publisher's connection and channel (a queue check's
     // channel lives a moment only).
     const brokerHolds = async (connections: number, channels: number) =>
       (await onBroker('connections')) === connections && (await onBroker('channels')) === channels;
-    await waitFor('two connections and two channels on the broker', () => brokerHolds(2, 2));
+    await waitFor('two connections and three channels on the broker', () => brokerHolds(2, 3));
 
     for (let cycle = 0; cycle < 100; cycle += 1) {
       const connections = w.stats().connections;
@@ -150,7 +151,9 @@ it('P10: 100 reconnect cycles leave listeners, handles, broker consumers and hea
       `handles that grew, from ${JSON.stringify(start.resources)}`,
     ).toEqual([]);
     expect(await consumerCount(vhost.name)).toBe(1);
-    await waitFor('still two connections and two channels on the broker', () => brokerHolds(2, 2));
+    await waitFor('still two connections and three channels on the broker', () =>
+      brokerHolds(2, 3),
+    );
     // The 100 ended connections are collectable: the current one stays, and at most the last
     // one ended (a loop may hold its close error until the next, and an error's stack holds
     // what threw it). A reconnect that kept something of each connection would leave a hundred.
