@@ -141,10 +141,15 @@ export function describeParked(message: Pick<Message, 'content' | 'properties'>)
 /**
  * The properties a replay publishes with: the original ones, without what parking added
  * (`x-feed-*`, the broker's `x-death`), persistent, and `x-feed-replayed-from` naming the
- * park id. `user_id` stays out: parking moved it to a header because the broker refuses a
- * `user_id` other than the publishing connection's user.
+ * park id. The original `user_id` (parking moved it to `x-feed-original-user-id`) cannot be
+ * restored, since the broker refuses a `user_id` other than the publishing connection's user:
+ * a message that had one is replayed with `replayUser`'s, the user the replay connected as,
+ * so that a worker binding sources to users (WORKER_SOURCE_USERS) judges the replay by it.
  */
-export function replayProperties(message: Pick<Message, 'properties'>): Options.Publish {
+export function replayProperties(
+  message: Pick<Message, 'properties'>,
+  replayUser?: string,
+): Options.Publish {
   const { headers = {}, userId: _userId, ...rest } = message.properties;
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(rest)) if (value !== undefined) options[key] = value;
@@ -153,6 +158,8 @@ export function replayProperties(message: Pick<Message, 'properties'>): Options.
     if (!isParkHeader(key)) kept[key] = value;
   const parkId = text((headers as Record<string, unknown>)[parkIdHeader]);
   if (parkId !== undefined) kept['x-feed-replayed-from'] = parkId;
+  const hadUser = (headers as Record<string, unknown>)['x-feed-original-user-id'] !== undefined;
+  if (hadUser && replayUser !== undefined && replayUser !== '') options.userId = replayUser;
   return { ...options, headers: kept, deliveryMode: 2 } as Options.Publish;
 }
 

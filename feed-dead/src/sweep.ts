@@ -58,15 +58,16 @@ function copyKey(message: GetMessage, parkId: string): string {
   return `${parkId}\n${parkedAt}\n${digest}`;
 }
 
-async function open(options: SweepOptions): Promise<ChannelModel> {
+/** A connection, and the user it logged in as (amqplib's default: guest). */
+async function open(options: SweepOptions): Promise<{ connection: ChannelModel; user: string }> {
   try {
-    const { connection } = await amqpConnectAny(connect, options.urls, {
+    const { connection, url } = await amqpConnectAny(connect, options.urls, {
       first: 0,
       heartbeatS: options.heartbeatS ?? 10,
       timeoutMs: 10_000,
       name: options.name,
     });
-    return connection;
+    return { connection, user: decodeURIComponent(new URL(url).username) || 'guest' };
   } catch (error) {
     throw new FeedError(
       FeedErrorCode.BrokerUnavailable,
@@ -126,7 +127,7 @@ export async function sweep(
   decide: (message: GetMessage, parkId: string) => Verdict,
 ): Promise<SweepResult> {
   const result: SweepResult = { swept: 0, kept: 0, replayed: 0, dropped: 0, duplicates: 0 };
-  const connection = await open(options);
+  const { connection, user } = await open(options);
   connection.on('error', () => {});
   try {
     await takeLock(connection);
@@ -167,7 +168,7 @@ export async function sweep(
             result.kept += 1;
           } else if (verdict === 'replay') {
             channel.sendToQueue(topology.queue, message.content, {
-              ...replayProperties(message),
+              ...replayProperties(message, user),
               mandatory: true,
             });
             result.replayed += 1;

@@ -163,3 +163,21 @@ it('removes second copies of one park (a sweep cut between confirm and ack), and
   expect(await bench.parked()).toBe(2);
   await dead.purge({ all: true });
 });
+
+it('replays a message that carried a user_id with the user it connected as (guest here)', async () => {
+  await bench.publishRaw('{with user', { messageId: 'u-1', userId: 'guest' });
+  await waitFor('parked', async () => (await bench.parked()) === 1);
+  const [parked] = (await dead.list()).messages;
+  expect(parked!.parkHeaders['x-feed-original-user-id']).toBe('guest');
+  await dead.replay({ id: parked!.id });
+  // Parked again by the worker: the replayed message it received had user_id guest.
+  const again = await waitFor('parked again', async () => {
+    const [message] = (await dead.list()).messages;
+    return message !== undefined && message.id !== parked!.id ? message : undefined;
+  });
+  expect(again.parkHeaders).toMatchObject({
+    'x-feed-original-user-id': 'guest',
+    'x-feed-replayed-from': parked!.id,
+  });
+  await dead.purge({ all: true });
+});

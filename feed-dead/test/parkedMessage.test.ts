@@ -67,6 +67,14 @@ describe('replayProperties', () => {
       'x-feed-replayed-from': 'host:7:ab:1',
     });
   });
+  it('replays a message that had a user_id with the user the replay connected as', () => {
+    expect(replayProperties(parked, 'registrar').userId).toBe('registrar');
+    const { 'x-feed-original-user-id': _user, ...headers } = (
+      parked as { properties: { headers: Record<string, unknown> } }
+    ).properties.headers;
+    const without = { properties: { headers } } as never;
+    expect(replayProperties(without, 'registrar')).not.toHaveProperty('userId');
+  });
 });
 
 describe('keptProperties', () => {
