@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { connectLoop, type BackoffOptions } from '@feed/contracts';
+import { endConnection, pingEvery } from './connectionPing.js';
 import {
   feedStart,
   itemPosition,
@@ -38,11 +39,6 @@ export interface LiveFeed {
   /** Tells every replica that the feed changed (after a hide or an erasure committed). */
   announceChange(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** pg's Client keeps its socket here; only a frozen connection's is destroyed directly. */
-interface FrozenClient {
-  connection: { stream: { destroy(): void } };
 }
 
 export interface LiveFeedOptions {
@@ -191,7 +187,7 @@ export class PgLiveFeed implements LiveFeed {
       };
     });
     signal.addEventListener('abort', onClose);
-    let ping: NodeJS.Timeout | undefined;
+    let stopPings = () => {};
     let poll: NodeJS.Timeout | undefined;
     try {
       await client.connect();
@@ -202,21 +198,12 @@ export class PgLiveFeed implements LiveFeed {
         const [head] = await listEvents(this.options.pool, { limit: 1 });
         this.position = head === undefined ? feedStart : { xid: head.xid, seq: head.seq };
       }
-      const { pingTimeoutMs } = this.options;
-      ping = setInterval(() => {
-        const deadline = setTimeout(
-          () => onStall(`no answer to a ping within ${pingTimeoutMs} ms`),
-          pingTimeoutMs,
-        );
-        client.query('select 1').then(
-          () => clearTimeout(deadline),
-          (error: Error) => {
-            clearTimeout(deadline);
-            onStall(`ping failed: ${error.message}`);
-          },
-        );
-      }, this.options.pingIntervalMs);
-      ping.unref();
+      stopPings = pingEvery(
+        client,
+        this.options.pingIntervalMs,
+        this.options.pingTimeoutMs,
+        onStall,
+      );
       poll = setInterval(() => void this.readNew(), this.options.pollIntervalMs);
       poll.unref();
       // Whatever was stored while we were not listening.
@@ -236,14 +223,11 @@ export class PgLiveFeed implements LiveFeed {
     } finally {
       // Nothing of this connection outlives it: a long outage leaves no listener behind.
       signal.removeEventListener('abort', onClose);
-      clearInterval(ping);
+      stopPings();
       clearInterval(poll);
       this.ready = false;
       client.removeAllListeners('notification');
-      client.on('error', () => {});
-      // A frozen peer never acknowledges the end: drop the socket instead of waiting on it.
-      if (stalled) (client as unknown as FrozenClient).connection.stream.destroy();
-      else await client.end().catch(() => {});
+      await endConnection(client, stalled);
     }
   }
 
