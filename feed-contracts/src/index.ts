@@ -94,3 +94,4 @@ export {
 } from './envVariables.js';
 export { withTransaction } from './postgres/withTransaction.js';
 export { applyMigrations, type Migration, type MigrationSet } from './postgres/applyMigrations.js';
+export { CliUsageError, parseCommandLine } from './commandLine.js';

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { isFeedError, parseAmqpUrls } from '@feed/contracts';
+import { CliUsageError, isFeedError, parseAmqpUrls, parseCommandLine } from '@feed/contracts';
 import { readSelection, type Selection } from './selection.js';
 
 export type CliCommand =
@@ -15,9 +14,7 @@ export interface CliOptions {
   run: CliCommand;
 }
 
-export class CliUsageError extends Error {
-  override readonly name = 'CliUsageError';
-}
+export { CliUsageError };
 
 export const usage = `usage: feed-dead list [--code <code> | --source <source>] [--limit <n>]
        feed-dead show <id>
@@ -46,27 +43,22 @@ export function parseCliArgs(
   argv: readonly string[],
   env: Record<string, string | undefined>,
 ): CliOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        code: { type: 'string' },
-        source: { type: 'string' },
-        all: { type: 'boolean' },
-        limit: { type: 'string' },
-        yes: { type: 'boolean' },
-        json: { type: 'boolean' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new CliUsageError((error as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      code: { type: 'string' },
+      source: { type: 'string' },
+      all: { type: 'boolean' },
+      limit: { type: 'string' },
+      yes: { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help === true) return 'help';
   const [command, id, ...extra] = positionals;

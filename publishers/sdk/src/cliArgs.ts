@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { CliUsageError, parseCommandLine } from '@feed/contracts';
 import { buildMessages, type PublishInput } from './buildMessage.js';
 
 export interface CliOptions {
@@ -15,9 +15,7 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-export class CliUsageError extends Error {
-  override readonly name = 'CliUsageError';
-}
+export { CliUsageError };
 
 export const usage = `usage: feed-publish --type <type> --data '<json>' [options]
        feed-publish --file events.json|events.ndjson [options]
@@ -45,30 +43,25 @@ export function parseCliArgs(
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
 ): CliOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        source: { type: 'string' },
-        type: { type: 'string' },
-        data: { type: 'string' },
-        file: { type: 'string' },
-        count: { type: 'string' },
-        rate: { type: 'string' },
-        'in-flight': { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        'queue-type': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw new CliUsageError((error as Error).message);
-  }
+  const parsed = parseCommandLine({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      url: { type: 'string' },
+      source: { type: 'string' },
+      type: { type: 'string' },
+      data: { type: 'string' },
+      file: { type: 'string' },
+      count: { type: 'string' },
+      rate: { type: 'string' },
+      'in-flight': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'queue-type': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
   const values = parsed.values;
   if (values.help) return 'help';
 
