@@ -13,7 +13,13 @@ import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { ReadRouter } from './readRouter.js';
 import { StreamAdmission } from './streamAdmission.js';
-import { clientOf, createCallerLookup, createGuards } from './plugins/auth.js';
+import {
+  clientOf,
+  createCallerLookup,
+  createGuards,
+  refuseGuessing,
+  type FailureCounter,
+} from './plugins/auth.js';
 import { errorsPlugin } from './plugins/errors.js';
 import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
@@ -132,18 +138,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     timeWindow: 60_000,
     keyGenerator: (request) => `auth failures ${request.ip}`,
   });
-  const guards = createGuards(config, callerOf, {
+  const failureCounter: FailureCounter = {
     read: async (request) => {
       const state = await failures(request, { increment: false });
       return state.isAllowed ? { remaining: 1, ttlInSeconds: 0 } : state;
     },
     count: (request) => failures(request),
-  });
+  };
+  const guards = createGuards(config, callerOf, failureCounter);
   await app.register(metricsPlugin, { metrics });
   await app.register(docsPlugin);
   await app.register(healthRoutes, { pool, liveFeed, metrics, readRouter });
   await app.register(pageRoutes);
-  const readers = createReaderIdentity(config);
+  const readers = createReaderIdentity(config, {
+    refuse: (request) => refuseGuessing(config, failureCounter, request),
+    failed: async (request) => {
+      await failureCounter.count(request);
+    },
+  });
   const organisations = new OrganisationReader();
   await app.register(eventsRoutes, {
     readRouter,

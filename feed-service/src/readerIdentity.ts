@@ -11,6 +11,15 @@ export const readerHeader = 'x-feed-reader';
 
 type ReaderConfig = Pick<ServiceConfig, 'readerTokenSecret' | 'trustedProxies' | 'localReader'>;
 
+/**
+ * The failed-authentication limit of the other credentials (SERVICE_AUTH_FAILURE_MAX), for
+ * reader tokens too: `refuse` answers 429 to an address past it, `failed` counts a refusal.
+ */
+export interface ReaderGuessing {
+  refuse(request: FastifyRequest): Promise<void>;
+  failed(request: FastifyRequest): Promise<void>;
+}
+
 export interface ReaderIdentity {
   /**
    * The reader a request names (an employee id, the registrar's, so erasure reaches their
@@ -51,7 +60,10 @@ function readerId(value: unknown, where: string, param: string): string {
  * one of SERVICE_TRUSTED_PROXIES, the local reader (SERVICE_LOCAL_READER, never in
  * production). See the service README, "Reactions".
  */
-export function createReaderIdentity(config: ReaderConfig): ReaderIdentity {
+export function createReaderIdentity(
+  config: ReaderConfig,
+  guessing: ReaderGuessing = { refuse: async () => {}, failed: async () => {} },
+): ReaderIdentity {
   const secret =
     config.readerTokenSecret === undefined
       ? undefined
@@ -89,6 +101,21 @@ export function createReaderIdentity(config: ReaderConfig): ReaderIdentity {
   };
 
   const readerOf = async (request: FastifyRequest): Promise<string | undefined> => {
+    if (
+      request.headers[readerTokenHeader] === undefined &&
+      request.headers[readerHeader] === undefined
+    )
+      return config.localReader;
+    await guessing.refuse(request);
+    try {
+      return await named(request);
+    } catch (error) {
+      if (error instanceof ApiError) await guessing.failed(request);
+      throw error;
+    }
+  };
+
+  const named = async (request: FastifyRequest): Promise<string | undefined> => {
     const token = request.headers[readerTokenHeader];
     if (typeof token === 'string') return fromToken(token);
     const named = request.headers[readerHeader];

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
 import { createLogger } from '@feed/logger';
 import { createPool, type Pool } from '@feed/store';
 import { createTestDatabase, type TestDatabase } from '../../test-support/index.js';
@@ -104,6 +105,31 @@ describe('failed authentication is rate-limited', () => {
     expect(
       logLines.filter((l) => l.msg === 'authentication failed' && l.client === '127.0.0.1'),
     ).toHaveLength(30);
+  });
+
+  it('counts wrong reader tokens against SERVICE_AUTH_FAILURE_MAX too, then refuses a good one', async () => {
+    const secret = 'reader-token-secret-0123456789abcdef-0123';
+    const { base } = await serve({
+      SERVICE_READER_TOKEN_SECRET: secret,
+      SERVICE_AUTH_FAILURE_MAX: '30',
+    });
+    const react = (token: string) =>
+      call(`${base}/events/nothing-here/reactions/fire?source=nowhere`, {
+        method: 'PUT',
+        headers: { 'x-feed-reader-token': token },
+      });
+    const answers: Answer[] = [];
+    for (let i = 0; i < 40; i += 1) answers.push(await react(`not.a.token-${i}`));
+    expect(answers.map((a) => `${a.status} ${a.code}`)).toEqual([
+      ...Array<string>(30).fill('401 FEED_API_READER_INVALID'),
+      ...Array<string>(10).fill('429 FEED_API_AUTH_RATE_LIMITED'),
+    ]);
+    const good = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('emp-1')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(secret));
+    expect((await react(good)).status).toBe(429);
   });
 
   it('counts failed authentications against SERVICE_RATE_LIMIT_MAX before any route answers 401', async () => {

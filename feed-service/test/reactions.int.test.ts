@@ -240,6 +240,7 @@ describe('readers react through the API, the broker and the real worker', () => 
   it('refuses a request that names no reader, or names one it cannot believe, with a clear code', async () => {
     const event = registered('Refused');
     await store(pool, [event]);
+    await waitFor('the event listed', async () => (await listed(event)).item !== undefined);
     const code = (response: { json: () => { error: { code: string; message: string } } }) =>
       response.json().error.code;
 

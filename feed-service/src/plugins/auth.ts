@@ -91,6 +91,26 @@ export function createCallerLookup(
 }
 
 /**
+ * Answers 429 to an address that failed `authFailureMax` times within the minute, whatever it
+ * presents now (a token, an API key, a reader token).
+ */
+export async function refuseGuessing(
+  config: Pick<AuthConfig, 'authFailureMax'>,
+  failures: FailureCounter,
+  request: FastifyRequest,
+  reply?: FastifyReply,
+): Promise<void> {
+  const state = await failures.read(request);
+  if (state.remaining > 0) return;
+  reply?.header('retry-after', String(state.ttlInSeconds));
+  throw new ApiError(
+    429,
+    ApiErrorCode.AuthRateLimited,
+    `more than ${config.authFailureMax} failed authentications from ${request.ip} within a minute (SERVICE_AUTH_FAILURE_MAX); retry in ${state.ttlInSeconds} s with a valid credential`,
+  );
+}
+
+/**
  * The access checks, one per kind of caller. Tokens are compared in constant time. An address
  * that failed `authFailureMax` times within a minute is answered 429 for the rest of that
  * minute, whatever it presents: guessing a token costs a minute per `authFailureMax` tries,
@@ -112,15 +132,7 @@ export function createGuards(
         throw new ApiError(401, ApiErrorCode.AuthMissing, `${what} required`, {
           param: 'Authorization',
         });
-      const state = await failures.read(request);
-      if (state.remaining <= 0) {
-        reply.header('retry-after', String(state.ttlInSeconds));
-        throw new ApiError(
-          429,
-          ApiErrorCode.AuthRateLimited,
-          `more than ${config.authFailureMax} failed authentications from ${request.ip} within a minute (SERVICE_AUTH_FAILURE_MAX); retry in ${state.ttlInSeconds} s with a valid credential`,
-        );
-      }
+      await refuseGuessing(config, failures, request, reply);
       const caller = callerOf(request);
       if (caller !== undefined && accepted.includes(caller.kind)) return;
       await failures.count(request);
