@@ -26,6 +26,8 @@ export interface WorkerConfig {
   reconnectMaxMs: number;
   shutdownTimeoutMs: number;
   dbPoolMax: number;
+  /** statement_timeout of the worker's database connections, ms; 0: none. */
+  statementTimeoutMs: number;
   /** Batches stored at the same time: they commit concurrently (no lock shared between them). */
   batchesInFlight: number;
   /** Most events in one transaction: a bulk message is stored in parts of this size. */
@@ -63,6 +65,8 @@ const variables = {
   // The batches in flight, the readiness check, the write probe and the notify after a commit.
   WORKER_DB_POOL_MAX: envInteger(3, 100, 4),
   WORKER_MAX_EVENTS_PER_TRANSACTION: envInteger(1, 100_000, 1000),
+  // PostgreSQL's statement_timeout for the worker's statements; 0 turns it off.
+  WORKER_STATEMENT_TIMEOUT_MS: envInteger(0, 3_600_000, 60_000),
   WORKER_ACK_WAIT_MS: envInteger(100, 600_000, 5000),
   WORKER_SOURCE_USERS: envText('', { minLength: 0 }),
   WORKER_MAX_BYTES_IN_HAND: envInteger(1024 * 1024, 16 * 1024 * 1024 * 1024, 64 * 1024 * 1024),
@@ -101,6 +105,7 @@ export function loadConfig(env: Env): WorkerConfig {
     dbPoolMax: values.WORKER_DB_POOL_MAX,
     batchesInFlight: values.WORKER_BATCHES_IN_FLIGHT,
     maxEventsPerTransaction: values.WORKER_MAX_EVENTS_PER_TRANSACTION,
+    statementTimeoutMs: values.WORKER_STATEMENT_TIMEOUT_MS,
     ackWaitMs: values.WORKER_ACK_WAIT_MS,
     maxBytesInHand: values.WORKER_MAX_BYTES_IN_HAND,
     sourceUsers: parseSourceUsers(values.WORKER_SOURCE_USERS),

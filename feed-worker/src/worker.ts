@@ -59,6 +59,7 @@ export async function startWorker(
     connectionString: config.databaseUrl,
     max: config.dbPoolMax,
     applicationName: 'feed-worker',
+    statementTimeoutMs: config.statementTimeoutMs === 0 ? undefined : config.statementTimeoutMs,
     onError: (error) => logger.warn({ err: error }, 'database connection failed'),
   });
   const parker = new Parker({

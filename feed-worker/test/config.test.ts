@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       reconnectMinMs: 250,
       reconnectMaxMs: 30000,
       shutdownTimeoutMs: 15000,
+      statementTimeoutMs: 60000,
       dbPoolMax: 4,
       batchesInFlight: 2,
       maxEventsPerTransaction: 1000,

@@ -121,6 +121,25 @@ it('P11: a commit held past the heartbeat keeps the connection: nothing lost, no
   await waitFor('an empty queue', async () => (await publisher.queueDepth()) === 0);
 });
 
+it('a statement timeout under a held lock is the database, not the rows: retried past the probe, nothing parked', async () => {
+  const { worker: w } = await start({ WORKER_STATEMENT_TIMEOUT_MS: '500' });
+  const lock = await holdFeedTable(db.url);
+  const seen = await readers.watch('timed-out');
+  const ids = await publishStream(publisher, 'timed-out', 50);
+  // Past the bounded tries of an unknown error: the write probe times out on the lock too,
+  // so the database is at fault and the batch is kept.
+  await waitFor(
+    'timed-out statements retried past the probe',
+    async () => (await counter(w.httpPort, 'feed_worker_store_retries_total')) >= 5,
+    { timeout: 30_000 },
+  );
+  await lock.release();
+  await waitFor('stored', async () => (await storedFor(db.url, 'timed-out')) === 50);
+  await seen.expectEachOnce(ids);
+  expect(await counter(w.httpPort, 'feed_worker_messages_parked_total')).toBe(0);
+  expect(await publisher.deadLetters()).toHaveLength(0);
+});
+
 it('P5: a batch whose connection is cut mid-commit is not acked on the new channel; the redelivery is absorbed', async () => {
   const { worker: w, lines } = await start();
   const lock = await holdFeedTable(db.url);
