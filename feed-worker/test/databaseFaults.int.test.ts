@@ -177,7 +177,11 @@ it('keeps the batch and reports not ready while the database refuses connections
     await publishStream(publisher, 'db-down', 50);
     await waitFor('not ready', async () => (await readyz(w.httpPort)).status === 503);
     expect((await readyz(w.httpPort)).body).toMatch(/database unreachable/);
-    expect(await counter(w.httpPort, 'feed_worker_store_retries_total')).toBeGreaterThan(0);
+    // Readiness may notice before the batch's first try has failed: wait for the retry.
+    await waitFor(
+      'the batch retried',
+      async () => (await counter(w.httpPort, 'feed_worker_store_retries_total')) > 0,
+    );
   } finally {
     await query(adminUrl(), `alter database ${db.name} with allow_connections true`);
   }
