@@ -108,14 +108,14 @@ export function createReaderIdentity(
       return config.localReader;
     await guessing.refuse(request);
     try {
-      return await named(request);
+      return await fromHeaders(request);
     } catch (error) {
       if (error instanceof ApiError) await guessing.failed(request);
       throw error;
     }
   };
 
-  const named = async (request: FastifyRequest): Promise<string | undefined> => {
+  const fromHeaders = async (request: FastifyRequest): Promise<string | undefined> => {
     const token = request.headers[readerTokenHeader];
     if (typeof token === 'string') return fromToken(token);
     const named = request.headers[readerHeader];
