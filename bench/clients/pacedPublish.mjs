@@ -35,6 +35,17 @@ async function rawClient() {
 async function sdkClient() {
   const { createFeedPublisher } = await import('@feed/publisher');
   const publisher = createFeedPublisher({ url, source, maxBuffered: 100_000 });
+  // The raw client's clock starts once it is connected; so does this one's, so both measure
+  // steady publishing and neither counts its connection handshake as latency.
+  await new Promise((resolve) => {
+    if (publisher.state === 'connected') return resolve();
+    const onState = (state) => {
+      if (state !== 'connected') return;
+      publisher.off('state', onState);
+      resolve();
+    };
+    publisher.on('state', onState);
+  });
   return {
     publish: (n) => {
       const { type, id, time, subject, data } = sampleEvent(source, n);
