@@ -1,4 +1,4 @@
-import { feedStart, itemPosition, listFeedAfter, readVisibility } from '@feed/store';
+import { feedStart, itemPosition, listFeedAfter, readFeedAfter, readVisibility } from '@feed/store';
 
 /**
  * The ways a reader of the bench finds the rows that became readable since its last look.
@@ -13,21 +13,18 @@ const VISIBLE_PAGE = 100;
 
 /**
  * Ours: what the feed's readers see, through the store's visible read, the calls the
- * service's live feed makes: `readVisibility`, then `listFeedAfter` (new events and changes
- * to events, in the feed's one order) below that horizon from the last position, page after
- * page. The rows are its events.
+ * service's live feed makes: `readFeedAfter` (the visibility horizon and the first page of new
+ * events and changes to events, in the feed's one order, in one statement), then
+ * `listFeedAfter` below that horizon from the last position while pages come back full. The
+ * rows are its events.
  */
 export function visibleRead(client) {
   let position = feedStart;
   return async () => {
-    const visibility = await readVisibility(client);
+    const look = await readFeedAfter(client, { after: position, limit: VISIBLE_PAGE });
+    const { visibility } = look;
     const rows = [];
-    for (;;) {
-      const items = await listFeedAfter(client, {
-        after: position,
-        limit: VISIBLE_PAGE,
-        horizon: visibility.horizon,
-      });
+    for (let items = look.items; ;) {
       for (const item of items) {
         if (item.kind !== 'event') continue;
         const { event } = item;
@@ -39,6 +36,11 @@ export function visibleRead(client) {
       }
       if (items.length > 0) position = itemPosition(items.at(-1));
       if (items.length < VISIBLE_PAGE) break;
+      items = await listFeedAfter(client, {
+        after: position,
+        limit: VISIBLE_PAGE,
+        horizon: visibility.horizon,
+      });
     }
     return { rows, held: visibility.held };
   };

@@ -8,7 +8,7 @@ import {
   listEvents,
   listFeedAfter,
   notifyFeedChanged,
-  readVisibility,
+  readFeedAfter,
   FEED_EVENTS_CHANNEL,
   type Position,
   type FeedItem,
@@ -245,13 +245,13 @@ export class PgLiveFeed implements LiveFeed {
     try {
       do {
         this.readAgain = false;
-        const visibility = await readVisibility(this.options.pool);
-        for (;;) {
-          const items = await listFeedAfter(this.options.pool, {
-            after: this.position,
-            limit: this.options.batchSize,
-            horizon: visibility.horizon,
-          });
+        // The horizon and the first page in one round trip; further pages below that horizon.
+        const look = await readFeedAfter(this.options.pool, {
+          after: this.position,
+          limit: this.options.batchSize,
+        });
+        const { visibility } = look;
+        for (let items = look.items; ;) {
           if (items.length > 0) {
             const last = itemPosition(items.at(-1)!);
             this.position = { xid: last.xid, seq: last.seq };
@@ -259,6 +259,11 @@ export class PgLiveFeed implements LiveFeed {
             this.fanOut(items);
           }
           if (items.length < this.options.batchSize) break;
+          items = await listFeedAfter(this.options.pool, {
+            after: this.position,
+            limit: this.options.batchSize,
+            horizon: visibility.horizon,
+          });
         }
         this.horizonHeld = visibility.held;
         // What was delivered is below this horizon: a read below it shows no more than the

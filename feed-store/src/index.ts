@@ -41,8 +41,10 @@ export {
 } from './sql/listChangesAfter.js';
 export {
   listFeedAfter,
+  readFeedAfter,
   itemPosition,
   type FeedItem,
+  type FeedRead,
   type ListFeedAfterOptions,
 } from './sql/listFeedAfter.js';
 export { personHash } from './personHash.js';

@@ -18,6 +18,7 @@ import {
   listPageJson,
   migrate,
   migrations,
+  readFeedAfter,
   storeEvents,
   withTransaction,
   type Pool,
@@ -219,6 +220,14 @@ describe('the order of positions', () => {
     expect(
       items.map((item) => `${item.kind}:${item.kind === 'event' ? item.event.id : item.id}`),
     ).toEqual(['event:d-9', 'reactions:d-9', 'event:d-10', 'reactions:d-10']);
+    // A live reader's look, horizon and items in one statement, reads the same items.
+    const look = await readFeedAfter(pool, { source, after: start, limit: 10 });
+    expect(look.items).toEqual(items);
+    expect(look.visibility.held).toBe(false);
+    expect(look.visibility.lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    // Cut at the limit, it stops where the merge of both lists is complete.
+    const cut = await readFeedAfter(pool, { source, after: start, limit: 3 });
+    expect(cut.items).toEqual(items.slice(0, 3));
   });
 });
 

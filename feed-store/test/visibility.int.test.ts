@@ -8,8 +8,10 @@ import {
   createPool,
   feedStart,
   insertEvents,
+  itemPosition,
   listEvents,
   listEventsAfter,
+  readFeedAfter,
   readVisibility,
   storeEvents,
   type Pool,
@@ -107,12 +109,17 @@ async function stream(source: string, done: () => boolean): Promise<StoredEvent[
   let position: Position = feedStart;
   for (;;) {
     const finished = done();
-    const { horizon } = await readVisibility(pool);
-    for (;;) {
-      const page = await listEventsAfter(pool, { after: position, limit: 50, horizon, source });
+    // The horizon and the first page in one statement, further pages below that horizon.
+    const look = await readFeedAfter(pool, { after: position, limit: 50, source });
+    const { horizon } = look.visibility;
+    for (let items = look.items; ;) {
+      const page = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
       seen.push(...page);
-      if (page.length > 0) position = positionOf(page.at(-1)!);
-      if (page.length < 50) break;
+      if (items.length > 0) position = itemPosition(items.at(-1)!);
+      if (items.length < 50) break;
+      items = (await listEventsAfter(pool, { after: position, limit: 50, horizon, source })).map(
+        (event) => ({ kind: 'event' as const, event }),
+      );
     }
     if (finished) return seen;
     await hold(5);
@@ -253,6 +260,8 @@ it('a transaction writing the feed holds back what comes after it until it ends,
     // Committed, but after a transaction still open: not visible yet, the horizon is held.
     expect(await listEvents(pool, { limit: 10, source: second.source })).toEqual([]);
     expect((await readVisibility(pool)).held).toBe(true);
+    const look = await readFeedAfter(pool, { after: feedStart, limit: 10, source: second.source });
+    expect(look).toMatchObject({ items: [], visibility: { held: true } });
     await slow.query('commit');
   } finally {
     slow.release();

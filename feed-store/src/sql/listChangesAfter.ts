@@ -40,33 +40,10 @@ export async function listChangesAfter(
   options: ListChangesAfterOptions,
 ): Promise<StoredChange[]> {
   const params: unknown[] = [];
-  const where = [visibleClause(options.horizon, params)];
-  const add = (sql: (n: number) => string, value: unknown) => {
-    params.push(value);
-    where.push(sql(params.length));
-  };
-  if (options.types !== undefined && options.types.length > 0)
-    add((n) => `type = any($${n}::text[])`, options.types);
-  if (options.source !== undefined) add((n) => `target_source = $${n}`, options.source);
-  if (options.actor !== undefined) add((n) => `actor_hash = $${n}`, personHash(options.actor));
-  if (options.subject !== undefined)
-    add((n) => `subject_hash = $${n}`, personHash(options.subject));
-  if (options.since !== undefined) add((n) => `time >= $${n}::timestamptz`, options.since);
-  if (options.until !== undefined) add((n) => `time < $${n}::timestamptz`, options.until);
+  const where = [changesFilterClause(options, params), visibleClause(options.horizon, params)];
   params.push(options.after.xid, options.after.seq, options.limit);
   const n = params.length;
-  const { rows } = await client.query<{
-    xid: string;
-    seq: string;
-    kind: 'reactions' | 'removed';
-    target_source: string;
-    target_id: string;
-    counts: Record<string, number> | null;
-    type: string | null;
-    time: Date | null;
-    actor_hash: string | null;
-    subject_hash: string | null;
-  }>(
+  const { rows } = await client.query<ChangeRow>(
     `select xid::text as xid, seq, kind, target_source, target_id, counts, type, time,
             actor_hash, subject_hash
        from feed_changes
@@ -74,7 +51,44 @@ export async function listChangesAfter(
       order by feed_changes.xid, feed_changes.seq limit $${n}`,
     params,
   );
-  return rows.map((row) => ({
+  return rows.map(toStoredChange);
+}
+
+/**
+ * The WHERE of the changes a stream with this filter gets: matched on the changed event as it
+ * was when it changed (its type, source and time, its actor's and subject's hash).
+ */
+export function changesFilterClause(filter: EventFilter, params: unknown[]): string {
+  const where = ['true'];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(params.length));
+  };
+  if (filter.types !== undefined && filter.types.length > 0)
+    add((n) => `type = any($${n}::text[])`, filter.types);
+  if (filter.source !== undefined) add((n) => `target_source = $${n}`, filter.source);
+  if (filter.actor !== undefined) add((n) => `actor_hash = $${n}`, personHash(filter.actor));
+  if (filter.subject !== undefined) add((n) => `subject_hash = $${n}`, personHash(filter.subject));
+  if (filter.since !== undefined) add((n) => `time >= $${n}::timestamptz`, filter.since);
+  if (filter.until !== undefined) add((n) => `time < $${n}::timestamptz`, filter.until);
+  return where.join(' and ');
+}
+
+export interface ChangeRow {
+  xid: string;
+  seq: string;
+  kind: 'reactions' | 'removed';
+  target_source: string;
+  target_id: string;
+  counts: Record<string, number> | null;
+  type: string | null;
+  time: Date | null;
+  actor_hash: string | null;
+  subject_hash: string | null;
+}
+
+export function toStoredChange(row: ChangeRow): StoredChange {
+  return {
     xid: row.xid,
     seq: row.seq,
     kind: row.kind,
@@ -87,5 +101,5 @@ export async function listChangesAfter(
       actorHash: row.actor_hash,
       subjectHash: row.subject_hash,
     },
-  }));
+  };
 }

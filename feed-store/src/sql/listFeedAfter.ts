@@ -1,9 +1,15 @@
-import type { EventFilter, StoredEvent } from '../eventRow.js';
+import {
+  filterClause,
+  reactionCountsSql,
+  toStoredEvent,
+  type EventFilter,
+  type EventRow,
+  type StoredEvent,
+} from '../eventRow.js';
 import type { Queryable } from '../pool.js';
 import { comparePositions, type Position } from '../position.js';
-import { listChangesAfter, type StoredChange } from './listChangesAfter.js';
-import { listEventsAfter } from './listEventsAfter.js';
-import { readVisibility } from './readVisibility.js';
+import { changesFilterClause, toStoredChange, type StoredChange } from './listChangesAfter.js';
+import type { Visibility } from './readVisibility.js';
 
 /** One item of the feed's order: a new event, or a change to one. */
 export type FeedItem = { kind: 'event'; event: StoredEvent } | StoredChange;
@@ -14,6 +20,12 @@ export interface ListFeedAfterOptions extends EventFilter {
   horizon?: string | undefined;
 }
 
+/** One look at the feed: what became visible after a position, and the horizon it was read below. */
+export interface FeedRead {
+  items: FeedItem[];
+  visibility: Visibility;
+}
+
 export function itemPosition(item: FeedItem): Position {
   return item.kind === 'event' ? item.event : item;
 }
@@ -21,24 +33,106 @@ export function itemPosition(item: FeedItem): Position {
 /**
  * Everything after a position, oldest first: new events and changes to events, merged in the
  * feed's one order, at most `limit`. What a stream sends, and what a client resuming with
- * Last-Event-ID missed.
+ * Last-Event-ID missed. One statement, below `horizon` (one read earlier) or, left out, below
+ * the horizon the statement reads itself.
  */
 export async function listFeedAfter(
   client: Queryable,
   options: ListFeedAfterOptions,
 ): Promise<FeedItem[]> {
-  // One horizon for both reads: each is complete below it, so their merge is too.
-  const horizon = options.horizon ?? (await readVisibility(client)).horizon;
-  const [events, changes] = await Promise.all([
-    listEventsAfter(client, { ...options, horizon }),
-    listChangesAfter(client, { ...options, horizon }),
-  ]);
-  const items: FeedItem[] = [
-    ...events.map((event) => ({ kind: 'event' as const, event })),
-    ...changes,
-  ];
+  return (await feedAfter(client, options, options.horizon)).items;
+}
+
+/**
+ * A live reader's look, in one round trip: the visibility horizon (`readVisibility`) and the
+ * items after `after` below it, read with the same snapshot. A look that finds `limit` items
+ * reads on with `listFeedAfter` below the same horizon.
+ */
+export async function readFeedAfter(
+  client: Queryable,
+  options: Omit<ListFeedAfterOptions, 'horizon'>,
+): Promise<FeedRead> {
+  return feedAfter(client, options, undefined);
+}
+
+interface FeedRow extends Partial<EventRow> {
+  horizon: string;
+  held: boolean | null;
+  lsn: string | null;
+  kind: 'event' | 'reactions' | 'removed' | null;
+  xid: string;
+  seq: string;
+  id: string;
+  counts: Record<string, number> | null;
+  actor_hash: string | null;
+  subject_hash: string | null;
+}
+
+async function feedAfter(
+  client: Queryable,
+  options: EventFilter & { after: Position; limit: number },
+  horizon: string | undefined,
+): Promise<FeedRead> {
+  const params: unknown[] = [];
+  const push = (value: unknown) => (params.push(value), `$${params.length}`);
+  // The horizon's own statement (see readVisibility), or the one given: its snapshot is the
+  // statement's, so the rows below it are read complete.
+  const visibility =
+    horizon === undefined
+      ? `select h, h < pg_snapshot_xmax(pg_current_snapshot()) as held,
+                pg_current_wal_lsn()::text as lsn
+           from feed_visible_horizon() as h`
+      : `select ${push(horizon)}::xid8 as h, null::boolean as held, null::text as lsn`;
+  const events = filterClause(options, params);
+  const changes = changesFilterClause(options, params);
+  const after = `(xid, seq) > (${push(options.after.xid)}::xid8, ${push(options.after.seq)}::bigint)`;
+  const limit = push(options.limit);
+  const { rows } = await client.query<FeedRow>(
+    `with v as materialized (${visibility})
+     select v.h::text as horizon, v.held, v.lsn, x.*
+       from v left join lateral (
+         (select 'event' as kind, xid::text as xid, seq, event_id as id, source, type, time,
+                 subject, subject_name, actor, actor_name, data, extensions,
+                 ${reactionCountsSql} as counts, stored_at,
+                 null::text as actor_hash, null::text as subject_hash
+            from feed_events
+           where ${events} and xid < v.h and ${after}
+           order by feed_events.xid, feed_events.seq limit ${limit})
+         union all
+         (select kind, xid::text, seq, target_id, target_source, type, time,
+                 null, null, null, null, null, null, counts, null, actor_hash, subject_hash
+            from feed_changes
+           where ${changes} and xid < v.h and ${after}
+           order by feed_changes.xid, feed_changes.seq limit ${limit})
+       ) x on true`,
+    params,
+  );
+  const first = rows[0]!;
+  const items: FeedItem[] = [];
+  for (const row of rows) {
+    if (row.kind === null) continue;
+    if (row.kind === 'event')
+      items.push({
+        kind: 'event',
+        event: toStoredEvent({ ...(row as EventRow), event_id: row.id, reactions: row.counts! }),
+      });
+    else
+      items.push(
+        toStoredChange({
+          ...row,
+          kind: row.kind,
+          target_source: row.source!,
+          target_id: row.id,
+          type: row.type ?? null,
+          time: row.time ?? null,
+        }),
+      );
+  }
   items.sort((a, b) => comparePositions(itemPosition(a), itemPosition(b)));
   // A list cut at `limit` is complete only up to its last item; the first `limit` of the
   // merge never go past it.
-  return items.slice(0, options.limit);
+  return {
+    items: items.slice(0, options.limit),
+    visibility: { horizon: first.horizon, held: first.held ?? false, lsn: first.lsn ?? '' },
+  };
 }
