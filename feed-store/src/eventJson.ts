@@ -53,7 +53,7 @@ export interface PageRow {
 }
 
 /** Runs a page query as a named prepared statement, named by a hash of its text. */
-export async function readPageRows<R extends PageRow>(
+export async function readPageRows<R extends Pick<PageRow, 'xid' | 'seq'>>(
   client: Queryable,
   prefix: string,
   text: string,

@@ -12,12 +12,21 @@ export interface Position {
 export const feedStart: Position = { xid: '0', seq: '0' };
 
 export function comparePositions(a: Position, b: Position): number {
-  const xa = BigInt(a.xid);
-  const xb = BigInt(b.xid);
-  if (xa !== xb) return xa < xb ? -1 : 1;
-  const sa = BigInt(a.seq);
-  const sb = BigInt(b.seq);
-  return sa === sb ? 0 : sa < sb ? -1 : 1;
+  return compareDecimal(a.xid, b.xid) || compareDecimal(a.seq, b.seq);
+}
+
+/**
+ * Two non-negative decimal strings compared as numbers, without turning them into BigInts
+ * (a live reader sorts every look): digits of equal length compare as text, and without
+ * leading zeros the longer is the larger.
+ */
+function compareDecimal(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length === b.length) return a < b ? -1 : 1;
+  if (a[0] !== '0' && b[0] !== '0') return a.length < b.length ? -1 : 1;
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 
 export function laterPosition(a: Position, b: Position): Position {

@@ -13,6 +13,7 @@ import {
   hideEvent,
   insertEvents,
   listEvents,
+  listChangesAfter,
   listEventsAfter,
   listFeedAfter,
   listPageJson,
@@ -202,9 +203,9 @@ describe('the order of positions', () => {
       [source],
     );
     await pool.query(
-      `insert into feed_changes (xid, kind, target_source, target_id, counts, type)
-       values ('9', 'reactions', $1, 'd-9', '{"like":1}', 'kudos.given'),
-              ('10', 'reactions', $1, 'd-10', '{"like":1}', 'kudos.given')`,
+      `insert into feed_changes (xid, kind, target_source, target_id, counts, type, time)
+       values ('9', 'reactions', $1, 'd-9', '{"like":1}', 'kudos.given', now()),
+              ('10', 'reactions', $1, 'd-10', '{"like":1}', 'kudos.given', now())`,
       [source],
     );
     const ids = (events: readonly { id: string }[]) => events.map((e) => e.id);
@@ -220,6 +221,16 @@ describe('the order of positions', () => {
     expect(
       items.map((item) => `${item.kind}:${item.kind === 'event' ? item.event.id : item.id}`),
     ).toEqual(['event:d-9', 'reactions:d-9', 'event:d-10', 'reactions:d-10']);
+    // The one statement reads what the separate reads of events and changes read, field for
+    // field (its times are built by PostgreSQL, theirs by toISOString).
+    const events = await listEventsAfter(pool, { source, after: start, limit: 10 });
+    const changes = await listChangesAfter(pool, { source, after: start, limit: 10 });
+    expect(items).toEqual([
+      { kind: 'event', event: events[0] },
+      changes[0],
+      { kind: 'event', event: events[1] },
+      changes[1],
+    ]);
     // A live reader's look, horizon and items in one statement, reads the same items.
     const look = await readFeedAfter(pool, { source, after: start, limit: 10 });
     expect(look.items).toEqual(items);

@@ -1,14 +1,13 @@
+import { readPageRows } from '../eventJson.js';
 import {
   filterClause,
   reactionCountsSql,
-  toStoredEvent,
   type EventFilter,
-  type EventRow,
   type StoredEvent,
 } from '../eventRow.js';
 import type { Queryable } from '../pool.js';
 import { comparePositions, type Position } from '../position.js';
-import { changesFilterClause, toStoredChange, type StoredChange } from './listChangesAfter.js';
+import { changesFilterClause, type StoredChange } from './listChangesAfter.js';
 import type { Visibility } from './readVisibility.js';
 
 /** One item of the feed's order: a new event, or a change to one. */
@@ -55,7 +54,8 @@ export async function readFeedAfter(
   return feedAfter(client, options, undefined);
 }
 
-interface FeedRow extends Partial<EventRow> {
+/** A row of the look: the visibility, then an event, a change, or (nothing new) neither. */
+interface FeedRow {
   horizon: string;
   held: boolean | null;
   lsn: string | null;
@@ -63,10 +63,24 @@ interface FeedRow extends Partial<EventRow> {
   xid: string;
   seq: string;
   id: string;
+  source: string;
+  type: string | null;
+  /** As toISOString, built by PostgreSQL (see eventJsonSql). */
+  time: string | null;
+  subject: string | null;
+  subject_name: string | null;
+  actor: string | null;
+  actor_name: string | null;
+  data: unknown;
+  extensions: Record<string, unknown> | null;
   counts: Record<string, number> | null;
+  stored_at: string | null;
   actor_hash: string | null;
   subject_hash: string | null;
 }
+
+const isoTime = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 async function feedAfter(
   client: Queryable,
@@ -87,19 +101,22 @@ async function feedAfter(
   const changes = changesFilterClause(options, params);
   const after = `(xid, seq) > (${push(options.after.xid)}::xid8, ${push(options.after.seq)}::bigint)`;
   const limit = push(options.limit);
-  const { rows } = await client.query<FeedRow>(
+  // Planned once per connection and filter shape; times come as text, as the API writes them.
+  const rows = await readPageRows<FeedRow>(
+    client,
+    'feed-after',
     `with v as materialized (${visibility})
      select v.h::text as horizon, v.held, v.lsn, x.*
        from v left join lateral (
-         (select 'event' as kind, xid::text as xid, seq, event_id as id, source, type, time,
-                 subject, subject_name, actor, actor_name, data, extensions,
-                 ${reactionCountsSql} as counts, stored_at,
+         (select 'event' as kind, xid::text as xid, seq, event_id as id, source, type,
+                 ${isoTime('time')} as time, subject, subject_name, actor, actor_name, data,
+                 extensions, ${reactionCountsSql} as counts, ${isoTime('stored_at')} as stored_at,
                  null::text as actor_hash, null::text as subject_hash
             from feed_events
            where ${events} and xid < v.h and ${after}
            order by feed_events.xid, feed_events.seq limit ${limit})
          union all
-         (select kind, xid::text, seq, target_id, target_source, type, time,
+         (select kind, xid::text, seq, target_id, target_source, type, ${isoTime('time')},
                  null, null, null, null, null, null, counts, null, actor_hash, subject_hash
             from feed_changes
            where ${changes} and xid < v.h and ${after}
@@ -111,28 +128,51 @@ async function feedAfter(
   const items: FeedItem[] = [];
   for (const row of rows) {
     if (row.kind === null) continue;
-    if (row.kind === 'event')
-      items.push({
-        kind: 'event',
-        event: toStoredEvent({ ...(row as EventRow), event_id: row.id, reactions: row.counts! }),
-      });
-    else
-      items.push(
-        toStoredChange({
-          ...row,
-          kind: row.kind,
-          target_source: row.source!,
-          target_id: row.id,
-          type: row.type ?? null,
-          time: row.time ?? null,
-        }),
-      );
+    items.push(
+      row.kind === 'event' ? { kind: 'event', event: storedEvent(row) } : storedChange(row),
+    );
   }
   items.sort((a, b) => comparePositions(itemPosition(a), itemPosition(b)));
   // A list cut at `limit` is complete only up to its last item; the first `limit` of the
   // merge never go past it.
   return {
-    items: items.slice(0, options.limit),
+    items: items.length > options.limit ? items.slice(0, options.limit) : items,
     visibility: { horizon: first.horizon, held: first.held ?? false, lsn: first.lsn ?? '' },
+  };
+}
+
+function storedEvent(row: FeedRow): StoredEvent {
+  return {
+    xid: row.xid,
+    seq: row.seq,
+    id: row.id,
+    source: row.source,
+    type: row.type!,
+    time: row.time!,
+    subject: row.subject,
+    subjectName: row.subject_name,
+    actor: row.actor,
+    actorName: row.actor_name,
+    data: row.data,
+    extensions: row.extensions ?? {},
+    reactions: row.counts ?? {},
+    storedAt: row.stored_at!,
+  };
+}
+
+function storedChange(row: FeedRow): StoredChange {
+  return {
+    xid: row.xid,
+    seq: row.seq,
+    kind: row.kind as StoredChange['kind'],
+    source: row.source,
+    id: row.id,
+    ...(row.kind === 'reactions' ? { reactions: row.counts ?? {} } : {}),
+    match: {
+      type: row.type,
+      time: row.time,
+      actorHash: row.actor_hash,
+      subjectHash: row.subject_hash,
+    },
   };
 }
