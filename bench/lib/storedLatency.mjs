@@ -37,6 +37,8 @@ export async function listenForStored(databaseUrl, { read = 'visible' } = {}) {
   let closed = false;
   let failure = null;
   let looks = 0;
+  /** How long each look took, ms. */
+  const lookMs = [];
 
   const drain = () => {
     if (closed || failure) return;
@@ -49,7 +51,9 @@ export async function listenForStored(databaseUrl, { read = 'visible' } = {}) {
       do {
         again = false;
         looks++;
+        const lookStarted = preciseNow();
         const result = await look(payload);
+        lookMs.push(preciseNow() - lookStarted);
         const seenAt = preciseNow();
         for (const row of result.rows) seen.push({ ...row, seenAt });
         held = result.held;
@@ -85,6 +89,7 @@ export async function listenForStored(databaseUrl, { read = 'visible' } = {}) {
   return {
     seen,
     looks: () => looks,
+    lookMs,
     stored() {
       check();
       return seen.length;
