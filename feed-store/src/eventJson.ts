@@ -7,15 +7,18 @@ import type { Position } from './position.js';
 /**
  * One row of `feed_events` as the API's event view, built by PostgreSQL (time as
  * toISOString, the cursor as encodeCursor): what listPageJson and the organisation's pages
- * serve without turning rows into JavaScript objects.
+ * serve without turning rows into JavaScript objects. row_to_json of a one-row subselect,
+ * not json_build_object: the variadic builder looks up the type of each of its 24 arguments
+ * again for every row, which made it most of a page's execution (0.40 against 0.25 ms for
+ * 51 rows, bench/README.md).
  */
-export const eventJsonSql = `json_build_object(
-             'id', event_id, 'source', source, 'type', type,
-             'time', to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-             'subject', subject, 'subjectName', subject_name, 'actor', actor,
-             'actorName', actor_name, 'data', data,
-             'extensions', coalesce(extensions, '{}'::jsonb), 'reactions', ${reactionCountsSql},
-             'cursor', ${cursorSql('xid', 'seq')})`;
+export const eventJsonSql = `(select row_to_json(item) from (select
+             event_id as "id", source as "source", type as "type",
+             to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "time",
+             subject as "subject", subject_name as "subjectName", actor as "actor",
+             actor_name as "actorName", data as "data",
+             coalesce(extensions, '{}'::jsonb) as "extensions", ${reactionCountsSql} as "reactions",
+             ${cursorSql('xid', 'seq')} as "cursor") item)`;
 
 export interface PageJson {
   /** The page's items as a JSON array, each item built by PostgreSQL. */
@@ -43,6 +46,14 @@ export async function readPageJson(
     items: `[${shown.map((row) => row.item).join(',')}]`,
     next: more ? { xid: shown.at(-1)!.xid, seq: shown.at(-1)!.seq } : null,
   };
+}
+
+/** More columns of a page query, beside the item: each one's name and SQL expression. */
+export type PageColumns = readonly (readonly [name: string, sql: string])[];
+
+/** The select list of those columns (`, expression as "name"`). */
+export function pageColumnsSql(columns: PageColumns): string {
+  return columns.map(([name, sql]) => `, ${sql} as "${name}"`).join('');
 }
 
 /** A row of a page query: the position and the item's JSON. */

@@ -84,6 +84,18 @@ export interface EventFilter {
   until?: string | undefined;
 }
 
+/** Whether a filter keeps every event (its WHERE clause is only `hidden_at is null`). */
+export function isUnfiltered(filter: EventFilter): boolean {
+  return (
+    (filter.types === undefined || filter.types.length === 0) &&
+    filter.source === undefined &&
+    filter.actor === undefined &&
+    filter.subject === undefined &&
+    filter.since === undefined &&
+    filter.until === undefined
+  );
+}
+
 /** Builds the WHERE clause of a filter; only the predicates present, so plans use the index. */
 export function filterClause(filter: EventFilter, params: unknown[]): string {
   const where = ['hidden_at is null'];

@@ -1,4 +1,4 @@
-import { readPageRows, type PageRow } from '../eventJson.js';
+import { readPageRows, type PageColumns, type PageRow } from '../eventJson.js';
 import type { Queryable } from '../pool.js';
 import type { ListEventsOptions } from './listEvents.js';
 import { pageQuery } from './listPageJson.js';
@@ -17,9 +17,13 @@ export interface GroupRow extends PageRow {
   to: string | null;
 }
 
-const groupColumns = `, type, source, data->>'teamId' as "teamId", data->>'team' as team,
-       data->>'change' as change, data->>'departmentId' as "departmentId",
-       data->>'name' as name, data->>'from' as "from", data->>'to' as "to"`;
+const groupColumns: PageColumns = [
+  ['type', 'type'],
+  ['source', 'source'],
+  ...['teamId', 'team', 'change', 'departmentId', 'name', 'from', 'to'].map(
+    (key) => [key, `data->>'${key}'`] as const,
+  ),
+];
 
 /**
  * `limit + 1` rows of a page, newest first (the feed's, a filter's, or a team's or

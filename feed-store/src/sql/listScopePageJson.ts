@@ -1,4 +1,10 @@
-import { eventJsonSql, readPageJson, type PageJson } from '../eventJson.js';
+import {
+  eventJsonSql,
+  pageColumnsSql,
+  readPageJson,
+  type PageColumns,
+  type PageJson,
+} from '../eventJson.js';
 import { filterClause, visibleClause, type EventFilter } from '../eventRow.js';
 import type { OrgScope, ScopeSpan } from '../organisation/orgScope.js';
 import type { Queryable } from '../pool.js';
@@ -41,7 +47,7 @@ export async function listScopePageJson(
 /** The query of listScopePageJson (`limit + 1` rows), with more columns when asked. */
 export function scopePageQuery(
   options: ListScopePageOptions,
-  columns = '',
+  columns: PageColumns = [],
 ): { text: string; params: unknown[] } {
   const before = options.before ?? end;
   const params: unknown[] = [];
@@ -68,7 +74,7 @@ export function scopePageQuery(
               where type = 'department.renamed' and data->>'departmentId' = any(${departments}::text[])
                 and (xid, seq) < (${bx}::xid8, ${bs}::bigint) and ${where} ${newest})
     ), page as (select xid, seq from hits order by xid desc, seq desc limit ${limit}::int + 1)
-    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${columns}
+    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${pageColumnsSql(columns)}
       from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
      ${newest}`;
   return { text, params };
