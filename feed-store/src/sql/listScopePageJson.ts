@@ -20,7 +20,11 @@ export interface ListScopePageOptions extends EventFilter {
 
 const end: Position = { xid: '18446744073709551615', seq: '9223372036854775807' };
 
-/** Each span cut at the page's cursor, as the rows of the query's JSON parameter. */
+const newestFirst = 'order by feed_events.xid desc, feed_events.seq desc';
+
+type SpanRow = ReturnType<typeof spanRows>[number];
+
+/** Each span cut at the page's cursor; the spans that end before it start are left out. */
 function spanRows(spans: readonly ScopeSpan[], before: Position) {
   return spans.flatMap((span) => {
     const to = span.to === null || comparePositions(before, span.to) < 0 ? before : span.to;
@@ -30,11 +34,22 @@ function spanRows(spans: readonly ScopeSpan[], before: Position) {
 }
 
 /**
+ * Ordered scans a page merges at most (two per person's span, one per team's span and per
+ * department): past this the spans are read by the lateral form, whose query text does not
+ * grow with the scope. Each scan costs about 10 µs to start and the prepared statement's plan
+ * grows with them (a prepared statement per count of spans); 96 is two scans for each of 40
+ * people, and their teams and department besides.
+ */
+export const mergedScansMax = 96;
+
+/**
  * One page, newest first, of what happened in a team or department (see OrgScope): each
  * person's events as subject and as actor within their spans, the team's and the department's
- * own events, each read as an index range scan of at most a page ending at the cursor, merged
- * by position. A person's span ends at the cursor, so the next page, read before the last
- * position of this one, neither skips nor repeats an event.
+ * own events. Each is an index range scan ending at the cursor, in the feed's order; under
+ * one ORDER BY … LIMIT PostgreSQL merges them (Merge Append) and stops after the page, so a
+ * page reads its own rows plus one per scan, however many people the scope holds. A
+ * person's span ends at the cursor, so the next page, read before the last position of this
+ * one, neither skips nor repeats an event.
  */
 export async function listScopePageJson(
   client: Queryable,
@@ -44,38 +59,110 @@ export async function listScopePageJson(
   return readPageJson(client, 'feed-scope', text, params, options.limit);
 }
 
-/** The query of listScopePageJson (`limit + 1` rows), with more columns when asked. */
+/**
+ * The query of listScopePageJson (`limit + 1` rows), with more columns when asked; in the
+ * merged form up to `scansMax` scans (the tests ask for both forms).
+ */
 export function scopePageQuery(
   options: ListScopePageOptions,
   columns: PageColumns = [],
+  scansMax = mergedScansMax,
 ): { text: string; params: unknown[] } {
   const before = options.before ?? end;
+  const people = spanRows(options.scope.people, before);
+  const teams = spanRows(options.scope.teams, before);
+  const scans = 2 * people.length + teams.length + options.scope.departments.length;
   const params: unknown[] = [];
   const where = `${filterClause(options, params)} and ${visibleClause(options.horizon, params)}`;
-  params.push(JSON.stringify(spanRows(options.scope.people, before)));
-  const people = `$${params.length}::jsonb`;
-  params.push(JSON.stringify(spanRows(options.scope.teams, before)));
-  const teams = `$${params.length}::jsonb`;
-  params.push(options.scope.departments, before.xid, before.seq, options.limit);
-  const [departments, bx, bs, limit] = [3, 2, 1, 0].map((back) => `$${params.length - back}`);
-  const spans = (json: string) =>
-    `jsonb_to_recordset(${json}) as s(id text, fx xid8, fs bigint, tx xid8, ts bigint)`;
-  const within = `(xid, seq) >= (s.fx, s.fs) and (xid, seq) < (s.tx, s.ts)`;
-  const newest = `order by feed_events.xid desc, feed_events.seq desc limit ${limit}::int + 1`;
-  const bySpan = (json: string, match: string) =>
-    `select h.xid, h.seq from ${spans(json)} cross join lateral (
-       select xid, seq from feed_events where ${match} and ${within} and ${where} ${newest}) h`;
+  const hits =
+    scans <= scansMax
+      ? mergedHits(people, teams, options, before, where, params)
+      : lateralHits(people, teams, options, before, where, params);
+  params.push(options.limit);
+  const limit = `$${params.length}::int + 1`;
   const text = `
-    with hits as (
+    with page as (${hits} order by xid desc, seq desc limit ${limit})
+    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${pageColumnsSql(columns)}
+      from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
+     ${newestFirst} limit ${limit}`;
+  return { text, params };
+}
+
+/**
+ * The positions of the scope's events, one ordered scan per span (its values as parameters:
+ * the text depends only on how many spans there are), merged and made distinct (an event
+ * can be one person's as subject and another's as actor).
+ */
+function mergedHits(
+  people: SpanRow[],
+  teams: SpanRow[],
+  { scope }: ListScopePageOptions,
+  before: Position,
+  where: string,
+  params: unknown[],
+): string {
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const span = (s: SpanRow) => {
+    const id = p(s.id);
+    const within = `(xid, seq) >= (${p(s.fx)}::xid8, ${p(s.fs)}::bigint)
+      and (xid, seq) < (${p(s.tx)}::xid8, ${p(s.ts)}::bigint)`;
+    return { id, within };
+  };
+  const scan = (match: string, within: string) =>
+    `(select xid, seq from feed_events where ${match} and ${within} and ${where} ${newestFirst})`;
+  const scans: string[] = [];
+  for (const person of people) {
+    const { id, within } = span(person);
+    scans.push(scan(`subject = ${id}`, within), scan(`actor = ${id}`, within));
+  }
+  for (const team of teams) {
+    const { id, within } = span(team);
+    scans.push(scan(`type = 'team.structure_changed' and data->>'teamId' = ${id}`, within));
+  }
+  if (scope.departments.length > 0) {
+    const upTo = `(xid, seq) < (${p(before.xid)}::xid8, ${p(before.seq)}::bigint)`;
+    for (const department of scope.departments)
+      scans.push(
+        scan(`type = 'department.renamed' and data->>'departmentId' = ${p(department)}`, upTo),
+      );
+  }
+  // No scan at all (a team with nobody in it yet): a page of nothing.
+  if (scans.length === 0) return `select xid, seq from feed_events where false and ${where}`;
+  return `select distinct xid, seq from (${scans.join(' union all ')}) hits`;
+}
+
+/**
+ * The same positions for a scope of many spans: the spans as one JSON parameter, each read
+ * as an index range scan of at most a page ending at the cursor, then sorted together.
+ */
+function lateralHits(
+  people: SpanRow[],
+  teams: SpanRow[],
+  { scope, limit }: ListScopePageOptions,
+  before: Position,
+  where: string,
+  params: unknown[],
+): string {
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const spans = (rows: SpanRow[]) =>
+    `jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb) as s(id text, fx xid8, fs bigint, tx xid8, ts bigint)`;
+  const within = `(xid, seq) >= (s.fx, s.fs) and (xid, seq) < (s.tx, s.ts)`;
+  const page = `${newestFirst} limit ${p(limit)}::int + 1`;
+  const bySpan = (rows: SpanRow[], match: string) =>
+    `select h.xid, h.seq from ${spans(rows)} cross join lateral (
+       select xid, seq from feed_events where ${match} and ${within} and ${where} ${page}) h`;
+  return `select xid, seq from (
       ${bySpan(people, 'subject = s.id')}
       union ${bySpan(people, 'actor = s.id')}
       union ${bySpan(teams, `type = 'team.structure_changed' and data->>'teamId' = s.id`)}
       union (select xid, seq from feed_events
-              where type = 'department.renamed' and data->>'departmentId' = any(${departments}::text[])
-                and (xid, seq) < (${bx}::xid8, ${bs}::bigint) and ${where} ${newest})
-    ), page as (select xid, seq from hits order by xid desc, seq desc limit ${limit}::int + 1)
-    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${pageColumnsSql(columns)}
-      from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
-     ${newest}`;
-  return { text, params };
+              where type = 'department.renamed' and data->>'departmentId' = any(${p(scope.departments)}::text[])
+                and (xid, seq) < (${p(before.xid)}::xid8, ${p(before.seq)}::bigint) and ${where} ${page})
+    ) hits`;
 }
