@@ -8,10 +8,11 @@ import {
 import { etagOf, type FeedPage } from './eventView.js';
 import {
   cursorAt,
-  groupKey,
+  groupFieldsOf,
   groupSummary,
   inlineMembers,
   planPage,
+  type GroupFields,
   type GroupMode,
   type Run,
 } from './grouping.js';
@@ -37,6 +38,18 @@ export interface GroupedPageRequest {
 
 const nextSeq = (p: Position): Position => ({ xid: p.xid, seq: String(BigInt(p.seq) + 1n) });
 
+const parsed = new WeakMap<GroupRow, GroupFields>();
+
+/** The fields a group's summary reads, from a member's item (built by PostgreSQL), once. */
+function fieldsOf(row: GroupRow): GroupFields {
+  let fields = parsed.get(row);
+  if (fields === undefined) {
+    fields = groupFieldsOf(JSON.parse(row.item) as { type: string; source: string; data: unknown });
+    parsed.set(row, fields);
+  }
+  return fields;
+}
+
 function groupJson(run: Run<GroupRow>, query: URLSearchParams): string {
   const count = run.rows.length;
   const newest = run.rows[0]!;
@@ -47,10 +60,10 @@ function groupJson(run: Run<GroupRow>, query: URLSearchParams): string {
   const head = JSON.stringify({
     kind: 'group',
     key: run.key,
-    type: newest.type,
+    type: fieldsOf(newest).type,
     count,
     continued: run.continued,
-    summary: groupSummary(run),
+    summary: groupSummary(run, fieldsOf),
     more: Math.max(0, count - inlineMembers),
     membersCursor,
     membersHref: `/events?${link.toString()}`,
@@ -92,11 +105,16 @@ export async function readGroupedPage(
     const taken = got.slice(0, batch);
     const at = rows.length === 0 && request.before !== undefined ? taken[0] : undefined;
     if (at !== undefined && at.xid === request.before!.xid && at.seq === request.before!.seq) {
-      contextKey = groupKey(at);
+      contextKey = at.key;
       taken.shift();
     }
     rows.push(...taken);
-    const plan = planPage(rows, { limit, ended, budget: groupScanLimit, contextKey });
+    const plan = planPage(rows, (row) => row.key, {
+      limit,
+      ended,
+      budget: groupScanLimit,
+      contextKey,
+    });
     if (plan !== undefined) {
       const items = plan.runs.map((run) =>
         run.rows.length === 1 && !run.continued

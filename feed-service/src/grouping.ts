@@ -1,10 +1,21 @@
-import { encodeCursor, type GroupRow, type Position } from '@feed/store';
+import { encodeCursor, type Position } from '@feed/store';
 
-/** The fields of an event the grouping rule reads (listGroupRows selects them). */
-export type GroupFields = Pick<
-  GroupRow,
-  'type' | 'source' | 'teamId' | 'team' | 'change' | 'departmentId' | 'name' | 'from' | 'to'
->;
+/**
+ * The fields of an event the grouping rule and the summaries read: its data's text fields
+ * (null unless a JSON string). A page's rows carry the key itself (listGroupRows computes it
+ * in SQL by this same rule); a group reads these from its members' items.
+ */
+export interface GroupFields {
+  type: string;
+  source: string;
+  teamId: string | null;
+  team: string | null;
+  change: string | null;
+  departmentId: string | null;
+  name: string | null;
+  from: string | null;
+  to: string | null;
+}
 
 /** The grouping rules a request can ask for (`group=`). */
 export const groupModes = ['similar'] as const;
@@ -15,7 +26,9 @@ export const inlineMembers = 3;
 
 /**
  * The rule of `group=similar`: which events are alike. Contiguous events (in the feed's
- * order, after the request's filters) with the same key are one group.
+ * order, after the request's filters) with the same key are one group. The store's
+ * listGroupRows computes the same key in SQL: a change here is a change there (the
+ * service's grouping tests compare the two).
  */
 export function groupKey(f: GroupFields): string {
   switch (f.type) {
@@ -72,13 +85,14 @@ export interface PagePlan<R> {
  * cut by the budget ends the page; its rest starts the next one (its first row has the key
  * of the row before the cursor: `contextKey`).
  */
-export function planPage<R extends GroupFields>(
+export function planPage<R>(
   rows: readonly R[],
+  keyOf: (row: R) => string,
   options: { limit: number; ended: boolean; budget: number; contextKey: string | undefined },
 ): PagePlan<R> | undefined {
   const runs: Run<R>[] = [];
   for (const [i, row] of rows.entries()) {
-    const key = groupKey(row);
+    const key = keyOf(row);
     const last = runs.at(-1);
     if (last?.key === key) last.rows.push(row);
     else {
@@ -91,8 +105,15 @@ export function planPage<R extends GroupFields>(
   return undefined;
 }
 
-function people(names: (string | null)[], count: number): string {
-  const known = [...new Set(names.filter((n): n is string => n !== null))].slice(0, 2);
+/** "Anna, Oleg and 10 others": the first two names known, reading no more rows than that. */
+function people<R>(rows: readonly R[], fieldsOf: (row: R) => GroupFields): string {
+  const count = rows.length;
+  const known: string[] = [];
+  for (const row of rows) {
+    const name = fieldsOf(row).name;
+    if (name !== null && !known.includes(name)) known.push(name);
+    if (known.length === 2) break;
+  }
   if (known.length === 0) return `${count} people`;
   if (count === 1) return known[0]!;
   if (count === 2 && known.length === 2) return `${known[0]} and ${known[1]}`;
@@ -110,27 +131,31 @@ const teamChanges: Record<string, string> = {
   members_changed: 'have new members',
 };
 
-/** One line for a group: "Anna, Oleg and 10 others joined Platform", "3 teams were renamed". */
-export function groupSummary(run: Run<GroupFields>): string {
+/**
+ * One line for a group: "Anna, Oleg and 10 others joined Platform", "3 teams were renamed".
+ * `fieldsOf` gives a member's fields (a page's rows hold only items): it is asked only for
+ * the members the line names.
+ */
+export function groupSummary(run: Run<GroupFields>): string;
+export function groupSummary<R>(run: Run<R>, fieldsOf: (row: R) => GroupFields): string;
+export function groupSummary<R>(
+  run: Run<R>,
+  fieldsOf = (row: R) => row as unknown as GroupFields,
+): string {
   const n = run.rows.length;
-  const newest = run.rows[0]!;
-  const who = run.continued
-    ? `and ${n} more`
-    : people(
-        run.rows.map((r) => r.name),
-        n,
-      );
+  const newest = fieldsOf(run.rows[0]!);
+  const who = () => (run.continued ? `and ${n} more` : people(run.rows, fieldsOf));
   switch (newest.type) {
     case 'employee.registered':
-      return `${who} joined ${newest.team ?? 'a team'}`;
+      return `${who()} joined ${newest.team ?? 'a team'}`;
     case 'employee.position_changed':
-      return `${who} changed position${newest.team === null ? '' : ` in ${newest.team}`}`;
+      return `${who()} changed position${newest.team === null ? '' : ` in ${newest.team}`}`;
     case 'team.structure_changed':
       return `${run.continued ? 'and ' : ''}${n} ${run.continued ? 'more ' : ''}teams ${teamChanges[newest.change ?? ''] ?? 'changed'}`;
     case 'department.renamed': {
-      const oldest = run.rows.at(-1)!;
-      const names = run.rows.map((r) => r.to ?? '?').reverse();
-      return `${run.continued ? '… ' : `${oldest.from ?? '?'} was renamed `}${names.join(', then ')}`;
+      const all = run.rows.map(fieldsOf);
+      const names = all.map((r) => r.to ?? '?').reverse();
+      return `${run.continued ? '… ' : `${all.at(-1)!.from ?? '?'} was renamed `}${names.join(', then ')}`;
     }
     default:
       return `${run.continued ? 'and ' : ''}${n} ${run.continued ? 'more ' : ''}${newest.type} events`;

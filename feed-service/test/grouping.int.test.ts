@@ -2,12 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { FeedEvent } from '@feed/contracts';
-import { createPool, type Pool } from '@feed/store';
+import { createPool, listGroupRows, type Pool } from '@feed/store';
 import { createTestDatabase, waitFor, type TestDatabase } from '../../test-support/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { EventView } from '../src/eventView.js';
 import { groupScanLimit } from '../src/groupedPage.js';
+import { groupFieldsOf, groupKey } from '../src/grouping.js';
 import { store } from './feedFixtures.js';
 import { openStream } from './sseClient.js';
 
@@ -241,6 +242,46 @@ describe('GET /events?group=similar', () => {
       expect((now.items[0] as Group).summary).toBe('Cleo, Bob and 1 other joined Live');
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('the group key computed by PostgreSQL (listGroupRows)', () => {
+  it('is groupKey of the event, whatever its data holds', async () => {
+    const source = 'g-keys';
+    const shapes: [string, unknown][] = [
+      ['employee.registered', { teamId: 't-1', team: 'Platform' }],
+      ['employee.registered', { team: 'Platform' }],
+      ['employee.registered', { teamId: 7, team: 'Numbered' }],
+      ['employee.registered', { teamId: null, team: null }],
+      ['employee.registered', {}],
+      ['employee.position_changed', { teamId: 't-2' }],
+      ['employee.position_changed', { team: { name: 'object' } }],
+      ['team.structure_changed', { teamId: 't-1', change: 'renamed' }],
+      ['team.structure_changed', { teamId: 't-1', change: 3 }],
+      ['department.renamed', { departmentId: 'd-1', from: 'A', to: 'B' }],
+      ['department.renamed', { from: 'A', to: 'B' }],
+      ['kudos.given', { teamId: 't-1' }],
+      ['kudos.given', ['an', 'array']],
+      ['kudos.given', 'a string'],
+    ];
+    const events: FeedEvent[] = shapes.map(([type, data], i) => ({
+      specversion: '1.0',
+      id: `key-${i}`,
+      source,
+      type,
+      time: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString(),
+      data,
+    }));
+    await store(pool, events);
+    const rows = await listGroupRows(pool, { source, limit: 100 });
+    expect(rows).toHaveLength(shapes.length);
+    for (const row of rows) {
+      const event = JSON.parse(row.item) as FeedEvent;
+      expect({ id: event.id, key: row.key }).toEqual({
+        id: event.id,
+        key: groupKey(groupFieldsOf(event)),
+      });
     }
   });
 });

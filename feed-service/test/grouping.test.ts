@@ -25,7 +25,12 @@ function walk(rows: ReturnType<typeof row>[], limit: number, budget: number) {
     let plan;
     for (;;) {
       const slice = rows.slice(start, start + read);
-      plan = planPage(slice, { limit, ended: start + read >= rows.length, budget, contextKey });
+      plan = planPage(slice, groupKey, {
+        limit,
+        ended: start + read >= rows.length,
+        budget,
+        contextKey,
+      });
       if (plan !== undefined) break;
       read = Math.min(budget, read * 4);
     }

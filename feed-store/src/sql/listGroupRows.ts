@@ -4,31 +4,34 @@ import type { ListEventsOptions } from './listEvents.js';
 import { pageQuery } from './listPageJson.js';
 import { scopePageQuery, type ListScopePageOptions } from './listScopePageJson.js';
 
-/** What grouping looks at, beside the item's JSON: a few fields of the event, as text. */
+/** What grouping looks at, beside the item's JSON: the event's group key. */
 export interface GroupRow extends PageRow {
-  type: string;
-  source: string;
-  teamId: string | null;
-  team: string | null;
-  change: string | null;
-  departmentId: string | null;
-  name: string | null;
-  from: string | null;
-  to: string | null;
+  key: string;
 }
 
-const groupColumns: PageColumns = [
-  ['type', 'type'],
-  ['source', 'source'],
-  ...['teamId', 'team', 'change', 'departmentId', 'name', 'from', 'to'].map(
-    (key) => [key, `data->>'${key}'`] as const,
-  ),
-];
+/** A text field of the event's data, as the service reads it: null unless a JSON string. */
+const text = (field: string) =>
+  `case when jsonb_typeof(data->'${field}') = 'string' then data->>'${field}' end`;
+
+/**
+ * The key of `group=similar`, computed where the row is read: the same rule as feed-service's
+ * groupKey (grouping.ts) applied to groupFieldsOf the event, which the service's tests hold it
+ * to. A page of events that are each alone then needs nothing of a row beyond its item and
+ * this key; a group's summary reads its members' items.
+ */
+const groupKeySql = `case type
+    when 'employee.registered' then 'joined:' || coalesce(${text('teamId')}, ${text('team')}, '')
+    when 'employee.position_changed' then 'position:' || coalesce(${text('teamId')}, ${text('team')}, '')
+    when 'team.structure_changed' then 'team:' || coalesce(${text('change')}, '')
+    when 'department.renamed' then 'department:' || coalesce(${text('departmentId')}, '')
+    else 'type:' || type || ':' || source end`;
+
+const groupColumns: PageColumns = [['key', groupKeySql]];
 
 /**
  * `limit + 1` rows of a page, newest first (the feed's, a filter's, or a team's or
- * department's when `scope` is given), each with its item's JSON and the fields that the
- * service's grouping rule reads, so no row is parsed into an object.
+ * department's when `scope` is given), each with its item's JSON and its group key, so no
+ * row is parsed into an object.
  */
 export async function listGroupRows(
   client: Queryable,
