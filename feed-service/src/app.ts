@@ -23,7 +23,8 @@ import {
 import { errorsPlugin } from './plugins/errors.js';
 import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
-import { securityPlugin } from './plugins/security.js';
+import { requestWindowKeys, securityPlugin } from './plugins/security.js';
+import { RequestWindows } from './requestWindows.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { deadLetterRoutes } from './routes/deadLetters.js';
@@ -35,6 +36,7 @@ import { pageRoutes } from './routes/page.js';
 import { publishRoutes } from './routes/publish.js';
 import { reactionsRoutes } from './routes/reactions.js';
 import { createReaderIdentity } from './readerIdentity.js';
+import { requestLogger } from './requestLogger.js';
 import { streamRoutes } from './routes/stream.js';
 import { TypesSeen } from './typesSeen.js';
 
@@ -82,6 +84,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Two log lines per request would cost more than the head of the feed itself; metrics count
     // requests, and errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's child logger, made only when the request logs a line.
+    childLoggerFactory: requestLogger,
     // Event ids are up to 200 characters; Fastify's default is 100.
     routerOptions: { maxParamLength: 256 },
     // Errors the router answers before any route (a path parameter over maxParamLength, a
@@ -133,17 +137,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   const callerOf = createCallerLookup(config);
   await app.register(securityPlugin, { ...config, callerOf });
-  const failures = app.createRateLimit({
-    max: config.authFailureMax,
-    timeWindow: 60_000,
-    keyGenerator: (request) => `auth failures ${request.ip}`,
-  });
+  // Failed authentications per client address and minute (SERVICE_AUTH_FAILURE_MAX).
+  const failures = new RequestWindows(60_000, requestWindowKeys);
   const failureCounter: FailureCounter = {
     read: async (request) => {
-      const state = await failures(request, { increment: false });
-      return state.isAllowed ? { remaining: 1, ttlInSeconds: 0 } : state;
+      const { count, resetInMs } = failures.read(request.ip);
+      return {
+        remaining: Math.max(0, config.authFailureMax - count),
+        ttlInSeconds: Math.ceil(resetInMs / 1000),
+      };
     },
-    count: (request) => failures(request),
+    count: async (request) => failures.hit(request.ip),
   };
   const guards = createGuards(config, callerOf, failureCounter);
   await app.register(metricsPlugin, { metrics });

@@ -226,6 +226,12 @@ describe('GET /events', () => {
     expect(head.items).toHaveLength(20);
     const after = await app.inject('/metrics');
     expect(hits(after.body)).toBeGreaterThan(hits(before.body));
+    const two = await app.inject('/events?limit=2');
+    expect(two.headers.link).toBe(
+      `</events?limit=2&cursor=${two.json<Page>().nextCursor}>; rel="next"`,
+    );
+    expect(two.headers['cache-control']).toBe('no-cache');
+    expect(two.headers.vary).toBe('Accept-Encoding');
   });
 
   it('reads every page from the database with SERVICE_MEMORY_CACHE=false', async () => {
@@ -417,12 +423,25 @@ describe('rate limit', () => {
       liveFeed: idleFeed,
     });
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i += 1)
-        statuses.push((await limited.inject('/events?limit=1')).statusCode);
-      expect(statuses).toEqual([200, 200, 200, 429]);
+      const answers = [];
+      for (let i = 0; i < 4; i += 1) answers.push(await limited.inject('/events?limit=1'));
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 429]);
+      expect(answers.map((answer) => answer.headers['x-ratelimit-remaining'])).toEqual([
+        '2',
+        '1',
+        '0',
+        '0',
+      ]);
+      expect(answers[0]!.headers['x-ratelimit-limit']).toBe('3');
+      expect(Number(answers[0]!.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
       const response = await limited.inject('/events?limit=1');
       expect(response.json().error.code).toBe('FEED_API_RATE_LIMITED');
+      expect(response.json().error.message).toMatch(
+        /^rate limit of 3 requests per minute for address 127\.0\.0\.1 exceeded \(SERVICE_RATE_LIMIT_MAX\); retry in \d+ s/,
+      );
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['cache-control']).toBe('no-store');
       expect((await limited.inject('/healthz')).statusCode).toBe(200);
     } finally {
       await limited.close();
@@ -469,5 +488,10 @@ describe('security headers and CORS', () => {
     expect(response.headers['content-security-policy']).toContain("script-src 'self'");
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    // Errors too, the router's 404 included.
+    const missing = await app.inject('/nothing-here');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(missing.headers['strict-transport-security']).toContain('max-age=');
   });
 });

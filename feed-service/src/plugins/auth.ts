@@ -41,7 +41,7 @@ type AuthConfig = Pick<ServiceConfig, 'readTokens' | 'apiKeys' | 'adminToken' | 
 
 /**
  * Failed authentications of one address in the current minute: `read` looks without counting,
- * `count` adds one. Built on @fastify/rate-limit's own store (`app.createRateLimit`).
+ * `count` adds one. One window per address and minute (requestWindows.ts).
  */
 export interface FailureCounter {
   read(request: FastifyRequest): Promise<{ remaining: number; ttlInSeconds: number }>;
@@ -81,6 +81,10 @@ export function createCallerLookup(
     return null;
   };
   return (request) => {
+    // No credential: no one to look up, and nothing to remember (every answer asks, and a
+    // WeakMap entry per request costs the garbage collector more than the lookup).
+    if (request.headers.authorization === undefined && request.headers['x-api-key'] === undefined)
+      return undefined;
     let caller = known.get(request);
     if (caller === undefined) {
       caller = identify(request);
@@ -145,17 +149,18 @@ export function createGuards(
   const checkReader = guard(['reader', 'admin'], 'a bearer token', false);
   const checkKey = guard(['key'], 'an API key', true);
   const checkAdmin = guard(['admin'], 'the admin token', false);
+  const readGuard = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    try {
+      await checkReader(request, reply);
+    } catch (error) {
+      if (error instanceof ApiError && error.statusCode === 401)
+        reply.header('www-authenticate', 'Bearer realm="feed"');
+      throw error;
+    }
+  };
   return {
-    async read(request, reply) {
-      if (config.readTokens.length === 0) return;
-      try {
-        await checkReader(request, reply);
-      } catch (error) {
-        if (error instanceof ApiError && error.statusCode === 401)
-          reply.header('www-authenticate', 'Bearer realm="feed"');
-        throw error;
-      }
-    },
+    // Reads open (no read tokens): a hook that answers at once, without a promise per request.
+    read: config.readTokens.length === 0 ? (_request, _reply, done) => done() : readGuard,
     async publish(request, reply) {
       if (config.apiKeys.length === 0)
         throw new ApiError(

@@ -98,10 +98,11 @@ export class ServiceMetrics {
 export const metricsPlugin = fp(
   async (app: FastifyInstance, options: { metrics: ServiceMetrics }) => {
     const { metrics } = options;
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
       metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      done();
     });
     const routeOptions = { schema: { hide: true }, config: { rateLimit: false } };
     app.get('/metrics', routeOptions, async (_request, reply) => {
