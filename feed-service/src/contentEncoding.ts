@@ -75,6 +75,21 @@ export interface EncodableBody {
   encoded?: Partial<Record<Exclude<ContentEncoding, 'identity'>, Promise<Buffer>>>;
 }
 
+/**
+ * The compressed bodies once ready, by the very body object they were made from (a copy
+ * holding another body, such as a reader's own page, never finds them): a cached body is
+ * sent without waiting on a promise.
+ */
+const ready = new WeakMap<EncodableBody, Partial<Record<'br' | 'gzip', Buffer>>>();
+
+/** The bytes of a body in a coding, when compressed already. */
+export function readyBytes(
+  value: EncodableBody,
+  encoding: Exclude<ContentEncoding, 'identity'>,
+): Buffer | undefined {
+  return ready.get(value)?.[encoding];
+}
+
 /** The bytes of a body in a coding. */
 export function encodedBytes(
   value: EncodableBody,
@@ -91,11 +106,19 @@ export function encodedBytes(
         : compressors.gzip(input);
     encoded[encoding] = bytes;
     onCompress?.(encoding);
-    // Never keep a failure: the next request tries again.
-    const failed = bytes;
-    failed.catch(() => {
-      if (encoded[encoding] === failed) delete encoded[encoding];
-    });
+    const made = bytes;
+    made.then(
+      (done) => {
+        if (encoded[encoding] !== made) return;
+        let known = ready.get(value);
+        if (known === undefined) ready.set(value, (known = {}));
+        known[encoding] = done;
+      },
+      // Never keep a failure: the next request tries again.
+      () => {
+        if (encoded[encoding] === made) delete encoded[encoding];
+      },
+    );
   }
   return bytes;
 }

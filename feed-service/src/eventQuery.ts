@@ -152,3 +152,9 @@ export function filterSearchParams(filter: EventFilter): URLSearchParams {
   if (filter.until !== undefined) params.set('until', filter.until);
   return params;
 }
+
+/** Whether a list query asks for the head of the feed: nothing but a `limit`. */
+export function isHeadQuery(query: object): boolean {
+  for (const key in query) if (key !== 'limit') return false;
+  return true;
+}

@@ -28,6 +28,11 @@ export interface ReaderIdentity {
    * taken as anonymous.
    */
   readerOf(request: FastifyRequest): Promise<string | undefined>;
+  /**
+   * Whether the request may name a reader (a reader header, or the local reader): when not,
+   * `readerOf` answers undefined, and an answer for everyone can be sent without asking it.
+   */
+  mayName(request: FastifyRequest): boolean;
   /** The reader, or a 401 that says how this instance identifies readers. */
   require(request: FastifyRequest): Promise<string>;
   /** Whether any way to name a reader is configured. */
@@ -100,12 +105,11 @@ export function createReaderIdentity(
     }
   };
 
+  const sendsReader = (request: FastifyRequest): boolean =>
+    request.headers[readerTokenHeader] !== undefined || request.headers[readerHeader] !== undefined;
+
   const readerOf = async (request: FastifyRequest): Promise<string | undefined> => {
-    if (
-      request.headers[readerTokenHeader] === undefined &&
-      request.headers[readerHeader] === undefined
-    )
-      return config.localReader;
+    if (!sendsReader(request)) return config.localReader;
     await guessing.refuse(request);
     try {
       return await fromHeaders(request);
@@ -134,6 +138,7 @@ export function createReaderIdentity(
   return {
     enabled: ways.length > 0,
     readerOf,
+    mayName: (request) => config.localReader !== undefined || sendsReader(request),
     async require(request) {
       const reader = await readerOf(request);
       if (reader !== undefined) return reader;

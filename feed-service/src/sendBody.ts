@@ -4,6 +4,7 @@ import {
   encodedBytes,
   encodedEtag,
   minCompressBytes,
+  readyBytes,
   type ContentEncoding,
 } from './contentEncoding.js';
 import { etagMatches, type SerializedBody } from './eventView.js';
@@ -45,27 +46,40 @@ function addVary(reply: FastifyReply, field: string): void {
     reply.header('vary', `${String(current)}, ${field}`);
 }
 
+/** The ETag of a body in each coding, kept on the body: a cached one derives each once. */
+const etags = new WeakMap<SerializedBody, Partial<Record<ContentEncoding, string>>>();
+
+function etagIn(value: SerializedBody, encoding: ContentEncoding): string {
+  if (encoding === 'identity') return value.etag;
+  let known = etags.get(value);
+  if (known === undefined) etags.set(value, (known = {}));
+  return (known[encoding] ??= encodedEtag(value.etag, encoding));
+}
+
 /**
  * Sends a body serialized once in the coding the client accepts (br, gzip or none), with the
  * ETag of that coding, or a 304 when the client holds it already. The compressed bytes are
- * kept on the body: a cached body is compressed once per coding, whoever asks.
+ * kept on the body: a cached body is compressed once per coding, whoever asks, and once they
+ * are ready it is sent without waiting on anything.
  */
-export async function sendBody(
+export function sendBody(
   request: FastifyRequest,
   reply: FastifyReply,
   value: SerializedBody,
   options: SendBodyOptions,
-): Promise<FastifyReply> {
+): FastifyReply | Promise<FastifyReply> {
   const size = value.bytes?.length ?? value.body.length;
   const encoding: ContentEncoding =
     size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
-  const etag = encodedEtag(value.etag, encoding);
+  const etag = etagIn(value, encoding);
   addVary(reply, 'Accept-Encoding');
   reply.header('etag', etag);
   reply.header('cache-control', options.cacheControl);
   if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
-  reply.type(options.type ?? 'application/json; charset=utf-8');
+  reply.header('content-type', options.type ?? 'application/json; charset=utf-8');
   if (encoding === 'identity') return reply.send(value.bytes ?? value.body);
-  const bytes = await encodedBytes(value, encoding, options.onCompress);
-  return reply.header('content-encoding', encoding).send(bytes);
+  reply.header('content-encoding', encoding);
+  const ready = readyBytes(value, encoding);
+  if (ready !== undefined) return reply.send(ready);
+  return encodedBytes(value, encoding, options.onCompress).then((bytes) => reply.send(bytes));
 }

@@ -1,6 +1,14 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { encodeCursor, getEvent, listPageJson, type OrganisationReader } from '@feed/store';
-import { cursorPosition, filterSearchParams, isEmptyFilter, toEventFilter } from '../eventQuery.js';
+import {
+  cursorPosition,
+  filterSearchParams,
+  isEmptyFilter,
+  isHeadQuery,
+  toEventFilter,
+} from '../eventQuery.js';
 import { etagOf, serialize, toEventView, type FeedPage } from '../eventView.js';
 import type { HeadCache } from '../headCache.js';
 import { readGroupedPage } from '../groupedPage.js';
@@ -43,6 +51,76 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     cacheControl: CacheControl.revalidate,
     onCompress: (encoding: string) => metrics.compressions.inc({ encoding }),
   };
+  // The Link of each head page, made once per version and limit.
+  const headLinks = new WeakMap<FeedPage, string>();
+  const headLink = (page: FeedPage, cursor: string, limit: number): string => {
+    let link = headLinks.get(page);
+    if (link === undefined) {
+      const next = new URLSearchParams({ limit: String(limit), cursor });
+      link = `</events?${next.toString()}>; rel="next"`;
+      headLinks.set(page, link);
+    }
+    return link;
+  };
+
+  /** Any page of GET /events: filtered, deeper, grouped, a team's, or for a reader. */
+  const anyPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    listQuery: Static<typeof ListQuery>,
+  ): Promise<FastifyReply> => {
+    const { limit = 20, cursor, team, department, group, ...filterQuery } = listQuery;
+    const filter = toEventFilter(filterQuery);
+    const before = cursor === undefined ? undefined : cursorPosition('cursor', cursor);
+    const org = { team, department };
+    const query = filterSearchParams(filter);
+    if (team !== undefined) query.set('team', team);
+    if (department !== undefined) query.set('department', department);
+    let page =
+      before === undefined && isEmptyFilter(filter) && !isOrgQuery(org) && group === undefined
+        ? headCache?.page(limit)
+        : undefined;
+    if (page !== undefined) metrics.headHits.inc();
+    else if (group !== undefined) {
+      const resolved = isOrgQuery(org)
+        ? await resolveOrg(organisations, readRouter, org, before)
+        : undefined;
+      page = await readGroupedPage(readRouter, {
+        mode: group,
+        filter,
+        before,
+        limit,
+        org: resolved,
+        query,
+      });
+    } else if (isOrgQuery(org))
+      page = await readOrgPage(organisations, readRouter, { org, filter, before, limit });
+    else {
+      const read = async (): Promise<FeedPage> => {
+        const { client, horizon } = await readRouter.reader(before);
+        const { items, next } = await listPageJson(client, { ...filter, before, limit, horizon });
+        const nextCursor = next === null ? null : encodeCursor(next);
+        const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
+        return { body, etag: etagOf(body), nextCursor };
+      };
+      if (pageCache === undefined) page = await read();
+      else {
+        const cached = pageCache.get(JSON.stringify([limit, before, filter]), read, before);
+        if (cached.hit) metrics.pageHits.inc();
+        page = await cached.page;
+      }
+    }
+    if (page.nextCursor !== null) {
+      const next = new URLSearchParams(query);
+      if (group !== undefined) next.set('group', group);
+      next.set('limit', String(limit));
+      next.set('cursor', page.nextCursor);
+      reply.header('link', `</events?${next.toString()}>; rel="next"`);
+    }
+    const mine = await forReader(request, page, 'page', { readers, readRouter });
+    return sendBody(request, reply, mine.value, { ...shared, cacheControl: mine.cacheControl });
+  };
+
   app.get(
     '/events',
     {
@@ -57,56 +135,20 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      const { limit = 20, cursor, team, department, group, ...filterQuery } = request.query;
-      const filter = toEventFilter(filterQuery);
-      const before = cursor === undefined ? undefined : cursorPosition('cursor', cursor);
-      const org = { team, department };
-      const query = filterSearchParams(filter);
-      if (team !== undefined) query.set('team', team);
-      if (department !== undefined) query.set('department', department);
-      let page =
-        before === undefined && isEmptyFilter(filter) && !isOrgQuery(org) && group === undefined
-          ? headCache?.page(limit)
-          : undefined;
-      if (page !== undefined) metrics.headHits.inc();
-      else if (group !== undefined) {
-        const resolved = isOrgQuery(org)
-          ? await resolveOrg(organisations, readRouter, org, before)
-          : undefined;
-        page = await readGroupedPage(readRouter, {
-          mode: group,
-          filter,
-          before,
-          limit,
-          org: resolved,
-          query,
-        });
-      } else if (isOrgQuery(org))
-        page = await readOrgPage(organisations, readRouter, { org, filter, before, limit });
-      else {
-        const read = async (): Promise<FeedPage> => {
-          const { client, horizon } = await readRouter.reader(before);
-          const { items, next } = await listPageJson(client, { ...filter, before, limit, horizon });
-          const nextCursor = next === null ? null : encodeCursor(next);
-          const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
-          return { body, etag: etagOf(body), nextCursor };
-        };
-        if (pageCache === undefined) page = await read();
-        else {
-          const cached = pageCache.get(JSON.stringify([limit, before, filter]), read, before);
-          if (cached.hit) metrics.pageHits.inc();
-          page = await cached.page;
+      // The head of the feed, the answer most readers ask for, to a request that names no
+      // reader: its page, Link, ETag in each coding and compressed bytes are made once per
+      // version, so nothing of it is computed per request.
+      if (isHeadQuery(request.query) && !readers.mayName(request)) {
+        const limit = request.query.limit ?? 20;
+        const head = headCache?.page(limit);
+        if (head !== undefined) {
+          metrics.headHits.inc();
+          if (head.nextCursor !== null)
+            reply.header('link', headLink(head, head.nextCursor, limit));
+          return sendBody(request, reply, head, shared);
         }
       }
-      if (page.nextCursor !== null) {
-        const next = new URLSearchParams(query);
-        if (group !== undefined) next.set('group', group);
-        next.set('limit', String(limit));
-        next.set('cursor', page.nextCursor);
-        reply.header('link', `</events?${next.toString()}>; rel="next"`);
-      }
-      const mine = await forReader(request, page, 'page', { readers, readRouter });
-      return sendBody(request, reply, mine.value, { ...shared, cacheControl: mine.cacheControl });
+      return anyPage(request, reply, request.query);
     },
   );
 
