@@ -63,6 +63,13 @@ export interface PageRow {
   item: string;
 }
 
+/**
+ * Statement names by text: a text written once and kept (the merged scope pages') is found by
+ * the string itself, without hashing its 10 KB again. Dropped all at once past the bound.
+ */
+const statementNames = new Map<string, string>();
+const statementNamesMax = 1000;
+
 /** Runs a page query as a named prepared statement, named by a hash of its text. */
 export async function readPageRows<R extends Pick<PageRow, 'xid' | 'seq'>>(
   client: Queryable,
@@ -70,7 +77,12 @@ export async function readPageRows<R extends Pick<PageRow, 'xid' | 'seq'>>(
   text: string,
   values: unknown[],
 ): Promise<R[]> {
-  const name = `${prefix}-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `${prefix}-${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    if (statementNames.size >= statementNamesMax) statementNames.clear();
+    statementNames.set(text, name);
+  }
   const { rows } = await client.query<R>({ name, text, values });
   return rows;
 }

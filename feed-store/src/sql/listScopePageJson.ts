@@ -71,64 +71,83 @@ export function scopePageQuery(
   const before = options.before ?? end;
   const people = spanRows(options.scope.people, before);
   const teams = spanRows(options.scope.teams, before);
-  const scans = 2 * people.length + teams.length + options.scope.departments.length;
+  const { departments } = options.scope;
   const params: unknown[] = [];
   const where = `${filterClause(options, params)} and ${visibleClause(options.horizon, params)}`;
-  const hits =
-    scans <= scansMax
-      ? mergedHits(people, teams, options, before, where, params)
-      : lateralHits(people, teams, options, before, where, params);
+  if (2 * people.length + teams.length + departments.length > scansMax) {
+    const hits = lateralHits(people, teams, options, before, where, params);
+    params.push(options.limit);
+    return { text: pageText(hits, params.length, pageColumnsSql(columns)), params };
+  }
+  const first = params.length + 1;
+  for (const span of [...people, ...teams])
+    params.push(span.id, span.fx, span.fs, span.tx, span.ts);
+  if (departments.length > 0) params.push(before.xid, before.seq, ...departments);
   params.push(options.limit);
-  const limit = `$${params.length}::int + 1`;
-  const text = `
-    with page as (${hits} order by xid desc, seq desc limit ${limit})
-    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${pageColumnsSql(columns)}
-      from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
-     ${newestFirst} limit ${limit}`;
+  const shape = [where, first, people.length, teams.length, departments.length];
+  const key = `${shape.join('\u0000')}\u0000${pageColumnsSql(columns)}`;
+  let text = mergedTexts.get(key);
+  if (text === undefined) {
+    const hits = mergedHits(where, first, people.length, teams.length, departments.length);
+    text = pageText(hits, params.length, pageColumnsSql(columns));
+    if (mergedTexts.size >= mergedTextsMax) mergedTexts.clear();
+    mergedTexts.set(key, text);
+  }
   return { text, params };
 }
 
+/** The page of the hits' newest positions, each row read with its item (`$limit` + 1). */
+function pageText(hits: string, limitParam: number, columns: string): string {
+  const limit = `$${limitParam}::int + 1`;
+  return `
+    with page as (${hits} order by xid desc, seq desc limit ${limit})
+    select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${columns}
+      from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
+     ${newestFirst} limit ${limit}`;
+}
+
 /**
- * The positions of the scope's events, one ordered scan per span (its values as parameters:
- * the text depends only on how many spans there are), merged and made distinct (an event
- * can be one person's as subject and another's as actor).
+ * The merged form's texts by their shape (the filter, how many people, teams and
+ * departments): every page of a scope of that size has the same text, so it is written, and
+ * its statement named, once. A handful of shapes in practice; dropped all at once past this.
+ */
+const mergedTexts = new Map<string, string>();
+const mergedTextsMax = 1000;
+
+/**
+ * The positions of the scope's events, one ordered scan per span (its values as parameters
+ * from `$first` on: five per span, the person's or team's id and its two ends, then the
+ * cursor and the department ids), merged and made distinct (an event can be one person's as
+ * subject and another's as actor).
  */
 function mergedHits(
-  people: SpanRow[],
-  teams: SpanRow[],
-  { scope }: ListScopePageOptions,
-  before: Position,
   where: string,
-  params: unknown[],
+  first: number,
+  people: number,
+  teams: number,
+  departments: number,
 ): string {
-  const p = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  const span = (s: SpanRow) => {
-    const id = p(s.id);
-    const within = `(xid, seq) >= (${p(s.fx)}::xid8, ${p(s.fs)}::bigint)
-      and (xid, seq) < (${p(s.tx)}::xid8, ${p(s.ts)}::bigint)`;
-    return { id, within };
-  };
-  const scan = (match: string, within: string) =>
-    `(select xid, seq from feed_events where ${match} and ${within} and ${where} ${newestFirst})`;
+  const $ = (n: number) => `$${first + n}`;
+  const within = (at: number) => `(xid, seq) >= (${$(at + 1)}::xid8, ${$(at + 2)}::bigint)
+      and (xid, seq) < (${$(at + 3)}::xid8, ${$(at + 4)}::bigint)`;
+  const scan = (match: string, range: string) =>
+    `(select xid, seq from feed_events where ${match} and ${range} and ${where} ${newestFirst})`;
   const scans: string[] = [];
-  for (const person of people) {
-    const { id, within } = span(person);
-    scans.push(scan(`subject = ${id}`, within), scan(`actor = ${id}`, within));
-  }
-  for (const team of teams) {
-    const { id, within } = span(team);
-    scans.push(scan(`type = 'team.structure_changed' and data->>'teamId' = ${id}`, within));
-  }
-  if (scope.departments.length > 0) {
-    const upTo = `(xid, seq) < (${p(before.xid)}::xid8, ${p(before.seq)}::bigint)`;
-    for (const department of scope.departments)
-      scans.push(
-        scan(`type = 'department.renamed' and data->>'departmentId' = ${p(department)}`, upTo),
-      );
-  }
+  for (let i = 0; i < people; i++)
+    scans.push(
+      scan(`subject = ${$(5 * i)}`, within(5 * i)),
+      scan(`actor = ${$(5 * i)}`, within(5 * i)),
+    );
+  for (let i = people; i < people + teams; i++)
+    scans.push(
+      scan(`type = 'team.structure_changed' and data->>'teamId' = ${$(5 * i)}`, within(5 * i)),
+    );
+  const at = 5 * (people + teams);
+  const upTo = `(xid, seq) < (${$(at)}::xid8, ${$(at + 1)}::bigint)`;
+  for (let i = 0; i < departments; i++)
+    scans.push(
+      scan(`type = 'department.renamed' and data->>'departmentId' = ${$(at + 2 + i)}`, upTo),
+    );
   // No scan at all (a team with nobody in it yet): a page of nothing.
   if (scans.length === 0) return `select xid, seq from feed_events where false and ${where}`;
   return `select distinct xid, seq from (${scans.join(' union all ')}) hits`;
