@@ -42,6 +42,15 @@ export function etagOf(body: string): string {
 }
 
 /**
+ * A body built for one answer, encoded to UTF-8 once for its ETag and for the socket both
+ * (sendBody sends the bytes): encoding a page of 30 KB costs as much as hashing it.
+ */
+export function encodedBody(body: string): SerializedBody & { bytes: Buffer } {
+  const bytes = Buffer.from(body);
+  return { body, bytes, etag: `"${createHash('sha1').update(bytes).digest('base64url')}"` };
+}
+
+/**
  * One page, newest first. The store was asked for `limit + 1` rows, so the extra row says
  * whether a next page exists without a second query or an empty last page.
  */

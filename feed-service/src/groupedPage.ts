@@ -5,7 +5,7 @@ import {
   type GroupRow,
   type Position,
 } from '@feed/store';
-import { etagOf, type FeedPage } from './eventView.js';
+import { encodedBody, type FeedPage } from './eventView.js';
 import {
   cursorAt,
   groupFieldsOf,
@@ -125,7 +125,7 @@ export async function readGroupedPage(
       const nextCursor = plan.more && last !== undefined ? encodeCursor(last) : null;
       const scope = org === undefined ? '' : `,"scope":${JSON.stringify(org.resolved)}`;
       const body = `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}${scope}}`;
-      return { body, etag: etagOf(body), nextCursor };
+      return { ...encodedBody(body), nextCursor };
     }
     before = got[batch - 1]!;
     batch = Math.min(groupScanLimit - rows.length, batch * 4);

@@ -15,7 +15,7 @@ import {
   type Queryable,
 } from '@feed/store';
 import { ApiError, ApiErrorCode } from './apiErrors.js';
-import { etagOf, type FeedPage } from './eventView.js';
+import { encodedBody, type FeedPage } from './eventView.js';
 import type { ReadRouter } from './readRouter.js';
 
 /** The `team` and `department` parameters of GET /events. */
@@ -120,5 +120,5 @@ export async function readOrgPage(
   });
   const nextCursor = next === null ? null : encodeCursor(next);
   const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)},"scope":${JSON.stringify(resolved)}}`;
-  return { body, etag: etagOf(body), nextCursor };
+  return { ...encodedBody(body), nextCursor };
 }

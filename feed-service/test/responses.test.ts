@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@feed/store';
-import { etagMatches, serializePage } from '../src/eventView.js';
+import { encodedBody, etagMatches, etagOf, serializePage } from '../src/eventView.js';
 import { bearerToken, tokenMatches } from '../src/tokenMatch.js';
 import { validationToApiError } from '../src/validationError.js';
 import { eventFrame } from '../src/sseFrame.js';
@@ -29,6 +29,16 @@ describe('serializePage', () => {
       nextCursor: null,
       body: '{"items":[],"nextCursor":null}',
     });
+  });
+});
+
+describe('encodedBody', () => {
+  it('holds the UTF-8 bytes of the body and the ETag etagOf gives it', () => {
+    const body = '{"items":[{"name":"Zoë 🎉 \\u0000"}],"nextCursor":null}';
+    const encoded = encodedBody(body);
+    expect(encoded.bytes.equals(Buffer.from(body, 'utf8'))).toBe(true);
+    expect(encoded.etag).toBe(etagOf(body));
+    expect(encoded.body).toBe(body);
   });
 });
 
