@@ -15,7 +15,7 @@ const DEPARTMENT_PEOPLE = 20;
  * (transaction id 1), placing person-0 … person-19 (the seeded rows' actors) in two teams of
  * the department "Bench".
  */
-async function seedOrganisation(pool) {
+export async function seedOrganisation(pool) {
   const employees = Array.from({ length: DEPARTMENT_PEOPLE }, (_, i) => ({
     employeeId: `person-${i}`,
     name: `Person ${i}`,
