@@ -41,25 +41,32 @@ export class ReadRouter {
   constructor(private readonly options: ReadRouterOptions) {}
 
   /**
-   * `below`: the read holds only what is older than this position (a page's cursor). When the
-   * live feed has already read a horizon above it, that horizon is passed: every event below
-   * the cursor is below it too, so the answer is the same as with the current horizon, and
-   * PostgreSQL does not compute one (feed_visible_horizon() reads pg_locks, the largest cost of
-   * a page read after the rows themselves).
+   * `below`: the read holds only what is older than this position (a page's cursor). Every
+   * event below a cursor the feed handed out is final: the cursor's event was visible, so every
+   * transaction that could write at or below it had ended. Such a read needs no horizon of its
+   * own: it reads below the live feed's horizon or just above the cursor, whichever is higher
+   * (the same rows as the current horizon, and PostgreSQL computes none: feed_visible_horizon()
+   * reads pg_locks, the largest cost of a page read after the rows themselves). A horizon
+   * computed for each page could also come out lower than the previous page's (a transaction
+   * elsewhere that ended while it was computed counts as a writer for that moment), and the
+   * events between the two would be skipped by a walk. A standby serves a read only below
+   * the horizon it has replayed, so a cursor above the live feed's goes to the primary.
    */
   async reader(below?: Position): Promise<Reader> {
     const { primary, replica, liveFeed, metrics } = this.options;
     const visibility = liveFeed.visibility;
-    if (replica === undefined) {
-      const known =
-        below !== undefined &&
-        visibility !== undefined &&
-        BigInt(below.xid) < BigInt(visibility.horizon)
-          ? visibility.horizon
-          : undefined;
-      return { client: primary, horizon: known, replica: false };
-    }
-    if (visibility !== undefined) {
+    const known = visibility === undefined ? undefined : BigInt(visibility.horizon);
+    const floor = below === undefined ? undefined : BigInt(below.xid) + 1n;
+    const onPrimary = (): Reader => ({
+      client: primary,
+      horizon:
+        floor === undefined
+          ? undefined
+          : String(known !== undefined && known > floor ? known : floor),
+      replica: false,
+    });
+    if (replica === undefined) return onPrimary();
+    if (visibility !== undefined && (floor === undefined || floor <= known!)) {
       const needed = lsnValue(visibility.lsn);
       if (this.replayed < needed) await this.checkReplica();
       if (this.replayed >= needed) {
@@ -70,7 +77,7 @@ export class ReadRouter {
       this.lagBytes = needed - this.replayed;
     }
     metrics.replicaFallbacks.inc();
-    return { client: primary, horizon: undefined, replica: false };
+    return onPrimary();
   }
 
   /** For /readyz: the replica's state, or undefined without one. */

@@ -15,22 +15,26 @@ function routerSeeing(horizon: string | undefined) {
 }
 
 describe('ReadRouter on the primary', () => {
-  it('passes the horizon the live feed read for a page wholly below it, and none otherwise', async () => {
+  it("reads below a cursor with the live feed's horizon or just above the cursor, and computes one only for the top", async () => {
     const router = routerSeeing('5000');
     // Every event older than the cursor is below 5000: the same rows as the current horizon.
     expect((await router.reader({ xid: '4999', seq: '12' })).horizon).toBe('5000');
-    // A cursor at or above it could hold events the live feed has not reached: PostgreSQL
-    // computes the current horizon.
-    expect((await router.reader({ xid: '5000', seq: '1' })).horizon).toBeUndefined();
-    expect((await router.reader({ xid: '90000', seq: '1' })).horizon).toBeUndefined();
+    // A cursor at or above it: every event below it is final (its own was visible), so the
+    // read goes just above it, and never below a horizon an earlier page was read at.
+    expect((await router.reader({ xid: '5000', seq: '1' })).horizon).toBe('5001');
+    expect((await router.reader({ xid: '90000', seq: '1' })).horizon).toBe('90001');
     // The head and first pages of filters always read at the current horizon.
     expect((await router.reader()).horizon).toBeUndefined();
     // Transaction ids compare as numbers, not as text.
     expect((await routerSeeing('10000').reader({ xid: '9999', seq: '1' })).horizon).toBe('10000');
   });
 
-  it('passes none while the live feed has read no horizon', async () => {
-    const reader = await routerSeeing(undefined).reader({ xid: '1', seq: '1' });
-    expect(reader).toMatchObject({ client: primary, horizon: undefined, replica: false });
+  it('reads just above a cursor while the live feed has read no horizon, and computes one for the top', async () => {
+    expect(await routerSeeing(undefined).reader({ xid: '1', seq: '1' })).toMatchObject({
+      client: primary,
+      horizon: '2',
+      replica: false,
+    });
+    expect((await routerSeeing(undefined).reader()).horizon).toBeUndefined();
   });
 });

@@ -125,12 +125,22 @@ export function visibleClause(horizon: string | undefined, params: unknown[]): s
   return `xid < $${params.length}::xid8`;
 }
 
-/** The WHERE of a page newest first: the filter, visible, and only events older than `before`. */
+/**
+ * The WHERE of a page newest first: the filter, visible, and only events older than `before`.
+ * Below a cursor the feed handed out every event is final (the cursor's event was visible, so
+ * every transaction that could write at or below it had ended): without a horizon given, such
+ * a page reads just above the cursor rather than computing one, so that a walk never reads a
+ * page below a lower horizon than the page before it read (a horizon computed while a
+ * transaction elsewhere ends counts it as a writer for that moment).
+ */
 export function pageClause(
   options: EventFilter & { before?: Position | undefined; horizon?: string | undefined },
   params: unknown[],
 ): string {
-  const where = `${filterClause(options, params)} and ${visibleClause(options.horizon, params)}`;
+  const horizon =
+    options.horizon ??
+    (options.before === undefined ? undefined : String(BigInt(options.before.xid) + 1n));
+  const where = `${filterClause(options, params)} and ${visibleClause(horizon, params)}`;
   if (options.before === undefined) return where;
   params.push(options.before.xid, options.before.seq);
   return `${where} and (xid, seq) < ($${params.length - 1}::xid8, $${params.length}::bigint)`;

@@ -135,10 +135,19 @@ describe('listEvents and listEventsAfter', () => {
     const source = 'walk';
     const batch = Array.from({ length: 25 }, () => event({ source }));
     await store(batch);
+    // The top is read at the current horizon, which a transaction of another test ending at
+    // that moment holds back for that read only; below a cursor every event is final.
+    const newest = batch.at(-1)!.id;
     const seen: string[] = [];
     let before: Position | undefined;
     for (;;) {
-      const page = await listEvents(pool, { limit: 7, source, before });
+      const page =
+        before === undefined
+          ? await waitFor('the first page', async () => {
+              const top = await listEvents(pool, { limit: 7, source });
+              return top[0]?.id === newest && top;
+            })
+          : await listEvents(pool, { limit: 7, source, before });
       seen.push(...page.map((e) => e.id));
       if (page.length < 7) break;
       before = decodeCursor(encodeCursor(page.at(-1)!))!;
@@ -188,7 +197,12 @@ describe('listEvents and listEventsAfter', () => {
     const [first] = await store([event({ source })]);
     const later = [event({ source }), event({ source })];
     await store(later);
-    const after = await listEventsAfter(pool, { after: first!, limit: 10, source });
+    // Read at the current horizon: a transaction of another test ending at that moment holds
+    // it back for that read only.
+    const after = await waitFor('both later events visible', async () => {
+      const found = await listEventsAfter(pool, { after: first!, limit: 10, source });
+      return found.length === later.length && found;
+    });
     expect(after.map((e) => e.id)).toEqual(later.map((e) => e.id));
   });
 });
