@@ -4,6 +4,10 @@ import { reactionCountsSql } from './eventRow.js';
 import type { Queryable } from './pool.js';
 import type { Position } from './position.js';
 
+/** A timestamptz column as text, exactly as JavaScript's toISOString writes it (UTC, ms). */
+export const isoTimeSql = (column: string) =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
  * One row of `feed_events` as the API's event view, built by PostgreSQL (time as
  * toISOString, the cursor as encodeCursor): what listPageJson and the organisation's pages
@@ -14,7 +18,7 @@ import type { Position } from './position.js';
  */
 export const eventJsonSql = `(select row_to_json(item) from (select
              event_id as "id", source as "source", type as "type",
-             to_char(time at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "time",
+             ${isoTimeSql('time')} as "time",
              subject as "subject", subject_name as "subjectName", actor as "actor",
              actor_name as "actorName", data as "data",
              coalesce(extensions, '{}'::jsonb) as "extensions", ${reactionCountsSql} as "reactions",

@@ -1,4 +1,5 @@
 import type { EventFilter } from '../eventRow.js';
+import { isoTimeSql } from '../eventJson.js';
 import { visibleClause } from '../eventRow.js';
 import { personHash } from '../personHash.js';
 import type { Queryable } from '../pool.js';
@@ -44,8 +45,8 @@ export async function listChangesAfter(
   params.push(options.after.xid, options.after.seq, options.limit);
   const n = params.length;
   const { rows } = await client.query<ChangeRow>(
-    `select xid::text as xid, seq, kind, target_source, target_id, counts, type, time,
-            actor_hash, subject_hash
+    `select xid::text as xid, seq, kind, target_source, target_id, counts, type,
+            ${isoTimeSql('time')} as time, actor_hash, subject_hash
        from feed_changes
       where ${where.join(' and ')} and (xid, seq) > ($${n - 2}::xid8, $${n - 1}::bigint)
       order by feed_changes.xid, feed_changes.seq limit $${n}`,
@@ -82,7 +83,8 @@ export interface ChangeRow {
   target_id: string;
   counts: Record<string, number> | null;
   type: string | null;
-  time: Date | null;
+  /** As toISOString (isoTimeSql). */
+  time: string | null;
   actor_hash: string | null;
   subject_hash: string | null;
 }
@@ -97,7 +99,7 @@ export function toStoredChange(row: ChangeRow): StoredChange {
     ...(row.kind === 'reactions' ? { reactions: row.counts ?? {} } : {}),
     match: {
       type: row.type,
-      time: row.time?.toISOString() ?? null,
+      time: row.time,
       actorHash: row.actor_hash,
       subjectHash: row.subject_hash,
     },

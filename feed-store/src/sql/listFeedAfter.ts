@@ -1,4 +1,4 @@
-import { readPageRows } from '../eventJson.js';
+import { isoTimeSql, readPageRows } from '../eventJson.js';
 import {
   filterClause,
   reactionCountsSql,
@@ -7,7 +7,7 @@ import {
 } from '../eventRow.js';
 import type { Queryable } from '../pool.js';
 import { comparePositions, type Position } from '../position.js';
-import { changesFilterClause, type StoredChange } from './listChangesAfter.js';
+import { changesFilterClause, toStoredChange, type StoredChange } from './listChangesAfter.js';
 import type { Visibility } from './readVisibility.js';
 
 /** One item of the feed's order: a new event, or a change to one. */
@@ -79,9 +79,6 @@ interface FeedRow {
   subject_hash: string | null;
 }
 
-const isoTime = (column: string) =>
-  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 async function feedAfter(
   client: Queryable,
   options: EventFilter & { after: Position; limit: number },
@@ -109,14 +106,14 @@ async function feedAfter(
      select v.h::text as horizon, v.held, v.lsn, x.*
        from v left join lateral (
          (select 'event' as kind, xid::text as xid, seq, event_id as id, source, type,
-                 ${isoTime('time')} as time, subject, subject_name, actor, actor_name, data,
-                 extensions, ${reactionCountsSql} as counts, ${isoTime('stored_at')} as stored_at,
+                 ${isoTimeSql('time')} as time, subject, subject_name, actor, actor_name, data,
+                 extensions, ${reactionCountsSql} as counts, ${isoTimeSql('stored_at')} as stored_at,
                  null::text as actor_hash, null::text as subject_hash
             from feed_events
            where ${events} and xid < v.h and ${after}
            order by feed_events.xid, feed_events.seq limit ${limit})
          union all
-         (select kind, xid::text, seq, target_id, target_source, type, ${isoTime('time')},
+         (select kind, xid::text, seq, target_id, target_source, type, ${isoTimeSql('time')},
                  null, null, null, null, null, null, counts, null, actor_hash, subject_hash
             from feed_changes
            where ${changes} and xid < v.h and ${after}
@@ -129,7 +126,10 @@ async function feedAfter(
   for (const row of rows) {
     if (row.kind === null) continue;
     items.push(
-      row.kind === 'event' ? { kind: 'event', event: storedEvent(row) } : storedChange(row),
+      row.kind === 'event'
+        ? { kind: 'event', event: storedEvent(row) }
+        : // A change's row is rare beside events: copied into the shape listChangesAfter maps.
+          toStoredChange({ ...row, kind: row.kind, target_source: row.source, target_id: row.id }),
     );
   }
   items.sort((a, b) => comparePositions(itemPosition(a), itemPosition(b)));
@@ -157,22 +157,5 @@ function storedEvent(row: FeedRow): StoredEvent {
     extensions: row.extensions ?? {},
     reactions: row.counts ?? {},
     storedAt: row.stored_at!,
-  };
-}
-
-function storedChange(row: FeedRow): StoredChange {
-  return {
-    xid: row.xid,
-    seq: row.seq,
-    kind: row.kind as StoredChange['kind'],
-    source: row.source,
-    id: row.id,
-    ...(row.kind === 'reactions' ? { reactions: row.counts ?? {} } : {}),
-    match: {
-      type: row.type,
-      time: row.time,
-      actorHash: row.actor_hash,
-      subjectHash: row.subject_hash,
-    },
   };
 }

@@ -1,3 +1,4 @@
+import { isoTimeSql } from '../eventJson.js';
 import type { Queryable } from '../pool.js';
 
 /** What the feed stored of one type from one source, between two horizons. */
@@ -24,8 +25,8 @@ export async function listTypesSeen(
 ): Promise<TypeSeen[]> {
   const { rows } = await client.query<TypeSeen>(
     `select type, source,
-            to_char(min(stored_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "firstSeen",
-            to_char(max(stored_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "lastSeen",
+            ${isoTimeSql('min(stored_at)')} as "firstSeen",
+            ${isoTimeSql('max(stored_at)')} as "lastSeen",
             count(*)::int as events
        from feed_events
       where xid >= $1::xid8 and xid < $2::xid8 and type <> all($3::text[])
