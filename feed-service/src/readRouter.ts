@@ -1,4 +1,4 @@
-import type { Position, Queryable } from '@feed/store';
+import { horizonAbove, type Position, type Queryable } from '@feed/store';
 import type { LiveFeed } from './liveFeed.js';
 import type { ServiceMetrics } from './plugins/metrics.js';
 
@@ -56,7 +56,7 @@ export class ReadRouter {
     const { primary, replica, liveFeed, metrics } = this.options;
     const visibility = liveFeed.visibility;
     const known = visibility === undefined ? undefined : BigInt(visibility.horizon);
-    const floor = below === undefined ? undefined : BigInt(below.xid) + 1n;
+    const floor = below === undefined ? undefined : BigInt(horizonAbove(below));
     const onPrimary = (): Reader => ({
       client: primary,
       horizon:

@@ -1,4 +1,4 @@
-import type { Position } from './position.js';
+import { horizonAbove, type Position } from './position.js';
 
 /**
  * An event as the store returns it. `xid` and `seq` are its position in the feed (see
@@ -138,8 +138,7 @@ export function pageClause(
   params: unknown[],
 ): string {
   const horizon =
-    options.horizon ??
-    (options.before === undefined ? undefined : String(BigInt(options.before.xid) + 1n));
+    options.horizon ?? (options.before === undefined ? undefined : horizonAbove(options.before));
   const where = `${filterClause(options, params)} and ${visibleClause(horizon, params)}`;
   if (options.before === undefined) return where;
   params.push(options.before.xid, options.before.seq);

@@ -11,7 +11,13 @@ export { migrate, type MigrateResult } from './migrate.js';
 export { migrations, type Migration } from './migrations/index.js';
 export { FEED_EVENTS_CHANNEL } from './notifyChannel.js';
 export { encodeCursor, decodeCursor, cursorSql } from './cursor.js';
-export { comparePositions, laterPosition, feedStart, type Position } from './position.js';
+export {
+  comparePositions,
+  laterPosition,
+  feedStart,
+  horizonAbove,
+  type Position,
+} from './position.js';
 export {
   readVisibility,
   oldestFeedWriter,

@@ -11,6 +11,16 @@ export interface Position {
 /** Before every event: where a stream from the start of the feed begins. */
 export const feedStart: Position = { xid: '0', seq: '0' };
 
+/**
+ * The horizon just above a position's transaction. Everything older than a cursor the feed
+ * handed out is final (its event was below a horizon, so every transaction that could write
+ * at or below it had ended): a read below a cursor may read below this one instead of
+ * computing a horizon of its own.
+ */
+export function horizonAbove(position: Position): string {
+  return String(BigInt(position.xid) + 1n);
+}
+
 export function comparePositions(a: Position, b: Position): number {
   return compareDecimal(a.xid, b.xid) || compareDecimal(a.seq, b.seq);
 }
