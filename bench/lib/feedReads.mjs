@@ -1,4 +1,4 @@
-import { feedStart, itemPosition, listFeedAfter, readFeedAfter, readVisibility } from '@feed/store';
+import { feedStart, itemPosition, readFeedPagesAfter, readVisibility } from '@feed/store';
 
 /**
  * The ways a reader of the bench finds the rows that became readable since its last look.
@@ -13,19 +13,18 @@ const VISIBLE_PAGE = 100;
 
 /**
  * Ours: what the feed's readers see, through the store's visible read, the calls the
- * service's live feed makes: `readFeedAfter` (the visibility horizon and the first page of new
- * events and changes to events, in the feed's one order, in one statement), then
- * `listFeedAfter` below that horizon from the last position while pages come back full. The
- * rows are its events.
+ * service's live feed makes: `readFeedPagesAfter` (the visibility horizon and the first page
+ * of new events and changes to events, in the feed's one order, in one statement, then further
+ * pages below that horizon while pages come back full). The rows are its events.
  */
 export function visibleRead(client) {
   let position = feedStart;
   return async () => {
-    const look = await readFeedAfter(client, { after: position, limit: VISIBLE_PAGE });
-    const { visibility } = look;
     const rows = [];
-    for (let items = look.items; ;) {
-      for (const item of items) {
+    let held = false;
+    for await (const page of readFeedPagesAfter(client, { after: position, limit: VISIBLE_PAGE })) {
+      held = page.visibility.held;
+      for (const item of page.items) {
         if (item.kind !== 'event') continue;
         const { event } = item;
         rows.push({
@@ -34,15 +33,9 @@ export function visibleRead(client) {
           storedAt: Date.parse(event.storedAt),
         });
       }
-      if (items.length > 0) position = itemPosition(items.at(-1));
-      if (items.length < VISIBLE_PAGE) break;
-      items = await listFeedAfter(client, {
-        after: position,
-        limit: VISIBLE_PAGE,
-        horizon: visibility.horizon,
-      });
+      if (page.items.length > 0) position = itemPosition(page.items.at(-1));
     }
-    return { rows, held: visibility.held };
+    return { rows, held };
   };
 }
 

@@ -6,9 +6,8 @@ import {
   feedStart,
   itemPosition,
   listEvents,
-  listFeedAfter,
   notifyFeedChanged,
-  readFeedAfter,
+  readFeedPagesAfter,
   FEED_EVENTS_CHANNEL,
   type Position,
   type FeedItem,
@@ -245,25 +244,19 @@ export class PgLiveFeed implements LiveFeed {
     try {
       do {
         this.readAgain = false;
-        // The horizon and the first page in one round trip; further pages below that horizon.
-        const look = await readFeedAfter(this.options.pool, {
+        // A look yields at least its first page, so it always says its visibility.
+        let visibility!: Visibility;
+        for await (const page of readFeedPagesAfter(this.options.pool, {
           after: this.position,
           limit: this.options.batchSize,
-        });
-        const { visibility } = look;
-        for (let items = look.items; ;) {
-          if (items.length > 0) {
-            const last = itemPosition(items.at(-1)!);
-            this.position = { xid: last.xid, seq: last.seq };
-            this.deliveredUntold = true;
-            this.fanOut(items);
-          }
-          if (items.length < this.options.batchSize) break;
-          items = await listFeedAfter(this.options.pool, {
-            after: this.position,
-            limit: this.options.batchSize,
-            horizon: visibility.horizon,
-          });
+        })) {
+          visibility = page.visibility;
+          const { items } = page;
+          if (items.length === 0) continue;
+          const last = itemPosition(items.at(-1)!);
+          this.position = { xid: last.xid, seq: last.seq };
+          this.deliveredUntold = true;
+          this.fanOut(items);
         }
         this.horizonHeld = visibility.held;
         // What was delivered is below this horizon: a read below it shows no more than the

@@ -48,6 +48,7 @@ export {
 export {
   listFeedAfter,
   readFeedAfter,
+  readFeedPagesAfter,
   itemPosition,
   type FeedItem,
   type FeedRead,

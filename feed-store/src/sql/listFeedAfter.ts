@@ -54,6 +54,28 @@ export async function readFeedAfter(
   return feedAfter(client, options, undefined);
 }
 
+/**
+ * A live reader's whole look, page by page: `readFeedAfter` (the horizon and the first page in
+ * one round trip), then `listFeedAfter` below that same horizon from the last item while pages
+ * come back full. Every page carries the look's visibility.
+ */
+export async function* readFeedPagesAfter(
+  client: Queryable,
+  options: Omit<ListFeedAfterOptions, 'horizon'>,
+): AsyncGenerator<FeedRead> {
+  const look = await readFeedAfter(client, options);
+  const { visibility } = look;
+  for (let items = look.items; ;) {
+    yield { items, visibility };
+    if (items.length < options.limit) return;
+    items = await listFeedAfter(client, {
+      ...options,
+      after: itemPosition(items.at(-1)!),
+      horizon: visibility.horizon,
+    });
+  }
+}
+
 /** A row of the look: the visibility, then an event, a change, or (nothing new) neither. */
 interface FeedRow {
   horizon: string;
