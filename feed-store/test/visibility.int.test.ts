@@ -10,8 +10,8 @@ import {
   insertEvents,
   itemPosition,
   listEvents,
-  listEventsAfter,
   readFeedAfter,
+  readFeedPagesAfter,
   readVisibility,
   storeEvents,
   type Pool,
@@ -109,21 +109,17 @@ async function stream(source: string, done: () => boolean): Promise<StoredEvent[
   let position: Position = feedStart;
   for (;;) {
     const finished = done();
-    // The horizon and the first page in one statement, further pages below that horizon.
-    const look = await readFeedAfter(pool, { after: position, limit: 50, source });
-    const { horizon } = look.visibility;
-    for (let items = look.items; ;) {
-      const page = items.flatMap((item) => (item.kind === 'event' ? [item.event] : []));
-      seen.push(...page);
-      if (items.length > 0) position = itemPosition(items.at(-1)!);
-      if (items.length < 50) break;
-      items = (await listEventsAfter(pool, { after: position, limit: 50, horizon, source })).map(
-        (event) => ({ kind: 'event' as const, event }),
-      );
+    // The live feed's look: the horizon and the first page in one statement, further pages
+    // below that horizon.
+    let held = false;
+    for await (const page of readFeedPagesAfter(pool, { after: position, limit: 50, source })) {
+      held = page.visibility.held;
+      seen.push(...page.items.flatMap((item) => (item.kind === 'event' ? [item.event] : [])));
+      if (page.items.length > 0) position = itemPosition(page.items.at(-1)!);
     }
     // Done once the writers are and nothing holds the horizon: a transaction elsewhere that
     // ends while a horizon is computed holds it for that look only.
-    if (finished && !look.visibility.held) return seen;
+    if (finished && !held) return seen;
     await hold(5);
   }
 }
