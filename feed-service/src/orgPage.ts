@@ -65,7 +65,8 @@ export async function resolveOrg(
     throw new ApiError(400, ApiErrorCode.BadFilter, 'team and department: ask for one of them', {
       param: 'department',
     });
-  // A page below the live feed's horizon reads below it: no horizon of its own to compute.
+  // A page below a cursor reads below the live feed's horizon or just above the cursor
+  // (ReadRouter): no horizon of its own to compute. The top computes the current one.
   const reader = await readRouter.reader(before);
   const { organisation, horizon } = await organisations.read(reader.client, reader.horizon);
   const base = { client: reader.client, horizon };
