@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import {
   OrganisationReader,
+  ScopePositions,
   departmentScope,
   encodeCursor,
   findDepartment,
@@ -35,6 +36,7 @@ try {
   const horizon = visible[0].h;
   const { organisation } = await new OrganisationReader().read(client, horizon);
   const scope = departmentScope(organisation, findDepartment(organisation, 'Bench').id);
+  const kept = new ScopePositions();
   const at = (i) => seedPosition(Math.round(rows / 2) + ((i * 7919) % Math.round(rows / 2)));
   // The grouped page reads from the cursor's own event on (its key says whether the first run
   // continues), limit + 2 rows (groupedPage.ts).
@@ -43,6 +45,10 @@ try {
     ['plain page', (c, p) => listPageJson(c, { before: p, limit, horizon })],
     ['grouped page', (c, p) => listGroupRows(c, { before: after(p), limit: limit + 2, horizon })],
     ['department page', (c, p) => listScopePageJson(c, { scope, before: p, limit, horizon })],
+    [
+      'department page, kept positions',
+      (c, p) => kept.page(c, { key: 'department', scope, organisation, before: p, limit, horizon }),
+    ],
     ['keyset baseline', (c, p) => c.query(baselineQuery(p))],
   ];
   for (const [name, read] of cases) {

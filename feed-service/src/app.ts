@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
 import { DeadLetters } from '@feed/dead';
-import { OrganisationReader, createPool, type Pool } from '@feed/store';
+import { OrganisationReader, ScopePositions, createPool, type Pool } from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
@@ -169,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     readers,
     organisations,
+    scopePositions: new ScopePositions(),
   });
   await app.register(streamRoutes, {
     readRouter,

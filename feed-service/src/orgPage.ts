@@ -10,11 +10,14 @@ import {
   type EventFilter,
   type OrgScope,
   type OrgUnitView,
+  type Organisation,
   type OrganisationReader,
   type Position,
   type Queryable,
+  type ScopePositions,
 } from '@feed/store';
 import { ApiError, ApiErrorCode } from './apiErrors.js';
+import { isEmptyFilter } from './eventQuery.js';
 import { encodedBody, type FeedPage } from './eventView.js';
 import type { ReadRouter } from './readRouter.js';
 
@@ -46,7 +49,10 @@ export interface ResolvedOrg {
   client: Queryable;
   /** The horizon the organisation was folded below: read the page below it too. */
   horizon: string;
+  organisation: Organisation;
   scope: OrgScope;
+  /** Names the scope among those ScopePositions keeps. */
+  key: string;
   resolved: ResolvedScope;
 }
 
@@ -69,7 +75,7 @@ export async function resolveOrg(
   // (ReadRouter): no horizon of its own to compute. The top computes the current one.
   const reader = await readRouter.reader(before);
   const { organisation, horizon } = await organisations.read(reader.client, reader.horizon);
-  const base = { client: reader.client, horizon };
+  const base = { client: reader.client, horizon, organisation };
   if (org.team !== undefined) {
     const team = findTeam(organisation, org.team);
     if (team === undefined)
@@ -82,6 +88,7 @@ export async function resolveOrg(
     return {
       ...base,
       scope: teamScope(organisation, team.id),
+      key: `team:${team.id}`,
       resolved: { team: teamView(organisation, team) },
     };
   }
@@ -96,29 +103,38 @@ export async function resolveOrg(
   return {
     ...base,
     scope: departmentScope(organisation, department.id),
+    key: `department:${department.id}`,
     resolved: { department: departmentView(organisation, department.id) },
   };
 }
 
-/** A page of what happened in a team or a department (see resolveOrg). */
+/** Where a team's or department's pages come from: the organisation, the kept positions. */
+export interface OrgReaders {
+  organisations: OrganisationReader;
+  scopePositions: ScopePositions;
+}
+
+/**
+ * A page of what happened in a team or a department (see resolveOrg): without other filters
+ * from the scope's kept positions (ScopePositions), else, or for a scope too large to keep,
+ * by its scans.
+ */
 export async function readOrgPage(
-  organisations: OrganisationReader,
+  { organisations, scopePositions }: OrgReaders,
   readRouter: ReadRouter,
   { org, filter, before, limit }: OrgPageRequest,
 ): Promise<FeedPage> {
-  const { client, horizon, scope, resolved } = await resolveOrg(
+  const { client, horizon, organisation, scope, key, resolved } = await resolveOrg(
     organisations,
     readRouter,
     org,
     before,
   );
-  const { items, next } = await listScopePageJson(client, {
-    ...filter,
-    scope,
-    before,
-    limit,
-    horizon,
-  });
+  const kept = isEmptyFilter(filter)
+    ? await scopePositions.page(client, { key, scope, organisation, horizon, before, limit })
+    : undefined;
+  const { items, next } =
+    kept ?? (await listScopePageJson(client, { ...filter, scope, before, limit, horizon }));
   const nextCursor = next === null ? null : encodeCursor(next);
   const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)},"scope":${JSON.stringify(resolved)}}`;
   return { ...encodedBody(body), nextCursor };

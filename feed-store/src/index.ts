@@ -78,6 +78,11 @@ export {
   type OrgUnitView,
 } from './organisation/orgScope.js';
 export { OrganisationReader, type OrganisationAt } from './organisation/organisationReader.js';
+export {
+  ScopePositions,
+  SCOPE_POSITIONS_MAX,
+  type ScopePageRequest,
+} from './organisation/scopePositions.js';
 export { listOrganisationEvents, organisationRemovedAfter } from './sql/listOrganisationEvents.js';
 export { insertOrgSnapshots } from './sql/insertOrgSnapshots.js';
 export { listScopePageJson, type ListScopePageOptions } from './sql/listScopePageJson.js';

@@ -1,7 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { encodeCursor, getEvent, listPageJson, type OrganisationReader } from '@feed/store';
+import {
+  encodeCursor,
+  getEvent,
+  listPageJson,
+  type OrganisationReader,
+  type ScopePositions,
+} from '@feed/store';
 import {
   cursorPosition,
   filterSearchParams,
@@ -37,15 +43,16 @@ export interface EventsRoutesOptions {
   pageCache: PageCache | undefined;
   guards: Guards;
   metrics: ServiceMetrics;
-  /** The organisation, for `team=` and `department=`. */
+  /** The organisation, for `team=` and `department=`, and the positions kept of its scopes. */
   organisations: OrganisationReader;
+  scopePositions: ScopePositions;
   /** Who asks: their own reactions are shown on each event (`reacted`). */
   readers: ReaderIdentity;
 }
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { readRouter, headCache, pageCache, guards, metrics, organisations, readers },
+  { readRouter, headCache, pageCache, guards, metrics, organisations, scopePositions, readers },
 ) => {
   const shared = {
     cacheControl: CacheControl.revalidate,
@@ -94,7 +101,12 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         query,
       });
     } else if (isOrgQuery(org))
-      page = await readOrgPage(organisations, readRouter, { org, filter, before, limit });
+      page = await readOrgPage({ organisations, scopePositions }, readRouter, {
+        org,
+        filter,
+        before,
+        limit,
+      });
     else {
       const read = async (): Promise<FeedPage> => {
         const { client, horizon } = await readRouter.reader(before);

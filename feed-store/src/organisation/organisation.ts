@@ -60,8 +60,11 @@ export class Organisation {
   /** Every person ever in each team, and every team ever in each department: the indexes. */
   readonly teamPeople = new Map<string, Set<string>>();
   readonly departmentTeams = new Map<string, Set<string>>();
+  /** Events applied so far: with the object itself, which state of the organisation this is. */
+  applied = 0;
 
   apply(event: OrgEvent): void {
+    this.applied += 1;
     if (typeof event.data !== 'object' || event.data === null) return;
     const data = event.data as Data;
     const at: Position = { xid: event.xid, seq: event.seq };

@@ -2,8 +2,10 @@ import {
   eventJsonSql,
   pageColumnsSql,
   readPageJson,
+  readPageRows,
   type PageColumns,
   type PageJson,
+  type PageRow,
 } from '../eventJson.js';
 import { filterClause, visibleClause, type EventFilter } from '../eventRow.js';
 import type { OrgScope, ScopeSpan } from '../organisation/orgScope.js';
@@ -75,7 +77,7 @@ export function scopePageQuery(
   const params: unknown[] = [];
   const where = `${filterClause(options, params)} and ${visibleClause(options.horizon, params)}`;
   if (2 * people.length + teams.length + departments.length > scansMax) {
-    const hits = lateralHits(people, teams, options, before, where, params);
+    const hits = lateralHits(people, teams, departments, before, where, params, options.limit);
     params.push(options.limit);
     return { text: pageText(hits, params.length, pageColumnsSql(columns)), params };
   }
@@ -155,15 +157,17 @@ function mergedHits(
 
 /**
  * The same positions for a scope of many spans: the spans as one JSON parameter, each read
- * as an index range scan of at most a page ending at the cursor, then sorted together.
+ * as an index range scan of at most a page ending at the cursor (all of it with no `limit`),
+ * then sorted together.
  */
 function lateralHits(
   people: SpanRow[],
   teams: SpanRow[],
-  { scope, limit }: ListScopePageOptions,
+  departments: string[],
   before: Position,
   where: string,
   params: unknown[],
+  limit: number | null,
 ): string {
   const p = (value: unknown) => {
     params.push(value);
@@ -172,7 +176,7 @@ function lateralHits(
   const spans = (rows: SpanRow[]) =>
     `jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb) as s(id text, fx xid8, fs bigint, tx xid8, ts bigint)`;
   const within = `(xid, seq) >= (s.fx, s.fs) and (xid, seq) < (s.tx, s.ts)`;
-  const page = `${newestFirst} limit ${p(limit)}::int + 1`;
+  const page = limit === null ? '' : `${newestFirst} limit ${p(limit)}::int + 1`;
   const bySpan = (rows: SpanRow[], match: string) =>
     `select h.xid, h.seq from ${spans(rows)} cross join lateral (
        select xid, seq from feed_events where ${match} and ${within} and ${where} ${page}) h`;
@@ -181,7 +185,53 @@ function lateralHits(
       union ${bySpan(people, 'actor = s.id')}
       union ${bySpan(teams, `type = 'team.structure_changed' and data->>'teamId' = s.id`)}
       union (select xid, seq from feed_events
-              where type = 'department.renamed' and data->>'departmentId' = any(${p(scope.departments)}::text[])
+              where type = 'department.renamed' and data->>'departmentId' = any(${p(departments)}::text[])
                 and (xid, seq) < (${p(before.xid)}::xid8, ${p(before.seq)}::bigint) and ${where} ${page})
     ) hits`;
+}
+
+/**
+ * Every position of a scope's events that are not hidden, from one horizon to the next
+ * (`xid` in [from, to)), oldest first: what ScopePositions keeps of a scope. The same scans
+ * as a page's, without its cursor and its limit.
+ */
+export function scopePositionsQuery(
+  scope: OrgScope,
+  from: string,
+  to: string,
+): { text: string; params: unknown[] } {
+  const people = spanRows(scope.people, end);
+  const teams = spanRows(scope.teams, end);
+  const { departments } = scope;
+  const params: unknown[] = [from, to];
+  const where = 'hidden_at is null and xid >= $1::xid8 and xid < $2::xid8';
+  let hits: string;
+  if (2 * people.length + teams.length + departments.length > mergedScansMax)
+    hits = lateralHits(people, teams, departments, end, where, params, null);
+  else {
+    const first = params.length + 1;
+    for (const span of [...people, ...teams])
+      params.push(span.id, span.fx, span.fs, span.tx, span.ts);
+    if (departments.length > 0) params.push(end.xid, end.seq, ...departments);
+    hits = mergedHits(where, first, people.length, teams.length, departments.length);
+  }
+  return {
+    text: `select xid::text as xid, seq::text as seq from (${hits}) h order by h.xid, h.seq`,
+    params,
+  };
+}
+
+/**
+ * The items of the events at some positions that are still shown, newest first (by `seq`,
+ * which alone is unique): the rows of a page whose positions are known already.
+ */
+export async function listRowsJson(client: Queryable, seqs: readonly number[]): Promise<PageRow[]> {
+  return readPageRows<PageRow>(
+    client,
+    'feed-rows',
+    `select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item
+       from feed_events where seq = any($1::bigint[]) and hidden_at is null
+      ${newestFirst}`,
+    [seqs],
+  );
 }
