@@ -20,7 +20,7 @@ const FIRST_XID = 10_000;
  * again from their own definitions after it (faster than maintaining six indexes row by row),
  * then analyzes so the planner knows the table. `seq` runs 1 … rows, oldest first, and `xid`
  * is set as if the rows had been written by transactions of SEQS_PER_XID rows, as the worker's
- * batches write them (ids long past, below any transaction running now): the position of row
+ * batches write them (ids past, below any transaction running now: taken first when the cluster is new): the position of row
  * `seq` is seedPosition(seq), and the planner sees the spread of ids a real feed has.
  */
 export async function seedFeedTable(pool, rows) {
@@ -34,6 +34,12 @@ export async function seedFeedTable(pool, rows) {
         and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
   );
   for (const index of indexes) await pool.query(`drop index ${index.name}`);
+  // On a new cluster transaction ids start low: take ids until they are past the seeded ones,
+  // so that every seeded row lies below the horizon of every transaction from now on.
+  const lastXid = FIRST_XID + Math.ceil(rows / SEQS_PER_XID);
+  await pool.query(
+    `do $$ begin while pg_current_xact_id()::text::bigint <= ${lastXid} loop commit; end loop; end $$`,
+  );
   await pool.query(
     `insert into feed_events (xid, source, event_id, type, time, subject, actor, data)
      select (${FIRST_XID} + (i - 1) / ${SEQS_PER_XID})::text::xid8,
