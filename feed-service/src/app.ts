@@ -3,12 +3,19 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { limits } from '@feed/contracts';
 import { DeadLetters } from '@feed/dead';
-import { OrganisationReader, ScopePositions, createPool, type Pool } from '@feed/store';
+import {
+  OrganisationReader,
+  SCOPE_POSITIONS_MAX,
+  ScopePositions,
+  createPool,
+  type Pool,
+} from '@feed/store';
 import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
 import { EventQuota } from './eventQuota.js';
 import { HeadCache } from './headCache.js';
+import { ItemCache } from './itemCache.js';
 import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
 import { ReadRouter } from './readRouter.js';
@@ -116,6 +123,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const headCache = config.memoryCache ? new HeadCache(pool, liveFeed, app.log) : undefined;
   void headCache?.refresh();
   const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
+  const itemCache = config.memoryCache ? new ItemCache(liveFeed) : undefined;
   const metrics = new ServiceMetrics();
   // SERVICE_STREAM_CATCHUP_CONCURRENCY: streams replaying what they missed take turns.
   const catchUps = pLimit(config.streamCatchUpConcurrency);
@@ -165,11 +173,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     readRouter,
     headCache,
     pageCache,
+    itemCache,
     guards,
     metrics,
     readers,
     organisations,
-    scopePositions: new ScopePositions(),
+    scopePositions: new ScopePositions(SCOPE_POSITIONS_MAX, itemCache?.rows),
   });
   await app.register(streamRoutes, {
     readRouter,
@@ -209,6 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     headCache?.close();
     typesSeen.close();
     pageCache?.close();
+    itemCache?.close();
     if (ownLiveFeed) await liveFeed.close();
     await readPool?.end();
   });

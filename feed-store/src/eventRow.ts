@@ -96,6 +96,25 @@ export function isUnfiltered(filter: EventFilter): boolean {
   );
 }
 
+/**
+ * A filter on one value of one indexed column (one type, a source, an actor or a subject):
+ * its index, in the feed's order, is the best plan for every value, so the plan need not be
+ * made for the value (see listPageJson).
+ */
+export function isOneKeyFilter(filter: EventFilter): boolean {
+  const keys = [
+    filter.types !== undefined && filter.types.length > 0 ? filter.types.length : 0,
+    filter.source === undefined ? 0 : 1,
+    filter.actor === undefined ? 0 : 1,
+    filter.subject === undefined ? 0 : 1,
+  ];
+  return (
+    keys.reduce((a, b) => a + b, 0) === 1 &&
+    filter.since === undefined &&
+    filter.until === undefined
+  );
+}
+
 /** Builds the WHERE clause of a filter; only the predicates present, so plans use the index. */
 export function filterClause(filter: EventFilter, params: unknown[]): string {
   const where = ['hidden_at is null'];

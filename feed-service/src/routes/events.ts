@@ -20,6 +20,7 @@ import type { HeadCache } from '../headCache.js';
 import { readGroupedPage } from '../groupedPage.js';
 import { oneEvent } from '../oneEvent.js';
 import { isOrgQuery, readOrgPage, resolveOrg } from '../orgPage.js';
+import type { ItemCache } from '../itemCache.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
@@ -41,6 +42,8 @@ export interface EventsRoutesOptions {
   readRouter: ReadRouter;
   headCache: HeadCache | undefined;
   pageCache: PageCache | undefined;
+  /** The items of events read before, for pages below the head. */
+  itemCache: ItemCache | undefined;
   guards: Guards;
   metrics: ServiceMetrics;
   /** The organisation, for `team=` and `department=`, and the positions kept of its scopes. */
@@ -52,7 +55,17 @@ export interface EventsRoutesOptions {
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
-  { readRouter, headCache, pageCache, guards, metrics, organisations, scopePositions, readers },
+  {
+    readRouter,
+    headCache,
+    pageCache,
+    itemCache,
+    guards,
+    metrics,
+    organisations,
+    scopePositions,
+    readers,
+  },
 ) => {
   const shared = {
     cacheControl: CacheControl.revalidate,
@@ -110,7 +123,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     else {
       const read = async (): Promise<FeedPage> => {
         const { client, horizon } = await readRouter.reader(before);
-        const { items, next } = await listPageJson(client, { ...filter, before, limit, horizon });
+        const options = { ...filter, before, limit, horizon };
+        const { items, next } = await (itemCache?.page(client, options) ??
+          listPageJson(client, options));
         const nextCursor = next === null ? null : encodeCursor(next);
         const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
         return { body, etag: etagOf(body), nextCursor };

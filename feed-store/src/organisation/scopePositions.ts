@@ -1,7 +1,8 @@
 import type { PageJson, PageRow } from '../eventJson.js';
 import type { Queryable } from '../pool.js';
 import type { Position } from '../position.js';
-import { listRowsJson, scopePositionsQuery } from '../sql/listScopePageJson.js';
+import { scopePositionsQuery } from '../sql/listScopePageJson.js';
+import { listRowsJson, type LoadRows } from '../sql/listRowsJson.js';
 import type { Organisation } from './organisation.js';
 import type { OrgScope } from './orgScope.js';
 
@@ -60,7 +61,14 @@ const safe = (text: string) => {
 export class ScopePositions {
   private readonly kept = new Map<string, Kept>();
 
-  constructor(private readonly max = SCOPE_POSITIONS_MAX) {}
+  /**
+   * `max`: positions kept in all; `loadRows`: how a page's rows are read by position (the
+   * service's ItemCache, which holds items already read).
+   */
+  constructor(
+    private readonly max = SCOPE_POSITIONS_MAX,
+    private readonly loadRows: LoadRows = listRowsJson,
+  ) {}
 
   /** A page of the scope, newest first; undefined when it is too large to keep. */
   async page(client: Queryable, request: ScopePageRequest): Promise<PageJson | undefined> {
@@ -86,9 +94,9 @@ export class ScopePositions {
     let round = limit + 1;
     while (rows.length <= limit && next > 0) {
       const from = Math.max(0, next - round);
-      const seqs = kept.seqs.slice(from, next);
+      const seqs = kept.seqs.slice(from, next).reverse();
       next = from;
-      rows.push(...(await listRowsJson(client, seqs)));
+      rows.push(...(await this.loadRows(client, seqs)));
       // Hidden events take no place on the page: ask for more, twice as many each round.
       round *= 2;
     }

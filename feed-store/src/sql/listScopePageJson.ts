@@ -2,10 +2,8 @@ import {
   eventJsonSql,
   pageColumnsSql,
   readPageJson,
-  readPageRows,
   type PageColumns,
   type PageJson,
-  type PageRow,
 } from '../eventJson.js';
 import { filterClause, visibleClause, type EventFilter } from '../eventRow.js';
 import type { OrgScope, ScopeSpan } from '../organisation/orgScope.js';
@@ -219,19 +217,4 @@ export function scopePositionsQuery(
     text: `select xid::text as xid, seq::text as seq from (${hits}) h order by h.xid, h.seq`,
     params,
   };
-}
-
-/**
- * The items of the events at some positions that are still shown, newest first (by `seq`,
- * which alone is unique): the rows of a page whose positions are known already.
- */
-export async function listRowsJson(client: Queryable, seqs: readonly number[]): Promise<PageRow[]> {
-  return readPageRows<PageRow>(
-    client,
-    'feed-rows',
-    `select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item
-       from feed_events where seq = any($1::bigint[]) and hidden_at is null
-      ${newestFirst}`,
-    [seqs],
-  );
 }
