@@ -123,7 +123,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const headCache = config.memoryCache ? new HeadCache(pool, liveFeed, app.log) : undefined;
   void headCache?.refresh();
   const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
-  const itemCache = config.memoryCache ? new ItemCache(liveFeed) : undefined;
+  const itemCache = config.memoryCache
+    ? new ItemCache(liveFeed, { maxBytes: config.itemCacheBytes })
+    : undefined;
   const metrics = new ServiceMetrics();
   // SERVICE_STREAM_CATCHUP_CONCURRENCY: streams replaying what they missed take turns.
   const catchUps = pLimit(config.streamCatchUpConcurrency);

@@ -77,6 +77,8 @@ export interface ServiceConfig {
    * database.
    */
   memoryCache: boolean;
+  /** Most bytes of event items the ItemCache keeps (with memoryCache). */
+  itemCacheBytes: number;
 }
 
 // Unset or empty: the feature is off (see ServiceConfig).
@@ -112,6 +114,7 @@ const variables = {
   SERVICE_STATEMENT_TIMEOUT_MS: envInteger(100, 3_600_000, 10_000),
   SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
   SERVICE_MEMORY_CACHE: envBoolean(true),
+  SERVICE_ITEM_CACHE_MB: envInteger(1, 65_536, 64),
   DATABASE_READ_URL: optionalText,
 };
 
@@ -230,5 +233,6 @@ export function loadConfig(env: Env): ServiceConfig {
     statementTimeoutMs: values.SERVICE_STATEMENT_TIMEOUT_MS,
     maxQueryLength: values.SERVICE_MAX_QUERY_LENGTH,
     memoryCache: values.SERVICE_MEMORY_CACHE,
+    itemCacheBytes: values.SERVICE_ITEM_CACHE_MB * 1024 * 1024,
   };
 }

@@ -12,7 +12,7 @@ import {
 import type { LiveFeed } from './liveFeed.js';
 
 export interface ItemCacheOptions {
-  /** Most bytes of items kept. Default 32 MiB: about 60,000 events of 500 bytes. */
+  /** Most bytes of items kept (SERVICE_ITEM_CACHE_MB). Default 64 MiB. */
   maxBytes?: number;
 }
 
@@ -48,7 +48,7 @@ export class ItemCache {
     private readonly liveFeed: LiveFeed,
     options: ItemCacheOptions = {},
   ) {
-    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.unsubscribe = [
       liveFeed.subscribe((items) => this.noteItems(items)),
       liveFeed.onChange(() => this.changed()),

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       statementTimeoutMs: 10000,
       maxQueryLength: 2048,
       memoryCache: true,
+      itemCacheBytes: 64 * 1024 * 1024,
     });
   });
 
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
       LOG_PRETTY: 'true',
       AMQP_URL: 'amqp://a:5672,amqp://b:5672',
       SERVICE_MEMORY_CACHE: 'false',
+      SERVICE_ITEM_CACHE_MB: '16',
     });
     expect(config).toMatchObject({
       port: 0,
@@ -68,6 +70,7 @@ describe('loadConfig', () => {
       logPretty: true,
       amqpUrls: ['amqp://a:5672', 'amqp://b:5672'],
       memoryCache: false,
+      itemCacheBytes: 16 * 1024 * 1024,
     });
   });
 
