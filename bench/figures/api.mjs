@@ -69,15 +69,19 @@ export async function measureApiFigure(ctx) {
         probePath: `/events?limit=${limit}`,
       },
       async (base) => ({
-        filtered: await load(ctx, base, {
-          pages: {
-            template: `/events?limit=${limit}&type=${filterType}&cursor={cursor}`,
-            ...ranges.filtered,
-          },
-        }),
-        deep: await load(ctx, base, {
-          pages: { template: `/events?limit=${limit}&cursor={cursor}`, ...ranges.deep },
-        }),
+        filtered: await withItemShare(base, () =>
+          load(ctx, base, {
+            pages: {
+              template: `/events?limit=${limit}&type=${filterType}&cursor={cursor}`,
+              ...ranges.filtered,
+            },
+          }),
+        ),
+        deep: await withItemShare(base, () =>
+          load(ctx, base, {
+            pages: { template: `/events?limit=${limit}&cursor={cursor}`, ...ranges.deep },
+          }),
+        ),
         // Pages near the head read through a cursor: the database path, whatever is cached.
         headByCursor: await load(ctx, base, {
           pages: { template: `/events?limit=${limit}&cursor={cursor}`, ...ranges.head },
@@ -89,7 +93,9 @@ export async function measureApiFigure(ctx) {
   if (ours) ours.head = head.identity;
   const note = ctx.parts.service ? undefined : 'feed-service not built yet';
   const p99s = (o, b) =>
-    `p99 ours ${o ? formatNumber(o.p99) : '—'} ms, baseline ${formatNumber(b.p99)} ms`;
+    `p99 ours ${o ? formatNumber(o.p99) : '—'} ms, baseline ${formatNumber(b.p99)} ms${
+      o?.items === undefined ? '' : `; ${o.items}`
+    }`;
   const depth = `${sizes.deepOffset.toLocaleString('en-US')} deep in ${rows.toLocaleString('en-US')}`;
   return [
     ...head.rows,
@@ -138,4 +144,29 @@ export async function measureApiFigure(ctx) {
       note,
     }),
   ];
+}
+
+/** The service's items of pages below the head so far, by where they came from. */
+async function itemCounts(base) {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const count = (from) =>
+    Number(
+      text.match(new RegExp(`^feed_item_cache_items_total\\{from="${from}"\\} (\\d+)`, 'm'))?.[1] ??
+        0,
+    );
+  return { memory: count('memory'), database: count('database') };
+}
+
+/**
+ * A load of ours, with the share of its pages' items that came from the service's item cache
+ * (warm-up included): the figure's note says how much of it memory served.
+ */
+async function withItemShare(base, run) {
+  const before = await itemCounts(base);
+  const result = await run();
+  const after = await itemCounts(base);
+  const memory = after.memory - before.memory;
+  const all = memory + after.database - before.database;
+  const share = all === 0 ? 0 : Math.round((100 * memory) / all);
+  return { ...result, items: `${share}% of items from the service's item cache` };
 }

@@ -118,15 +118,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     deps.liveFeed ??
     new PgLiveFeed({ connectionString: config.databaseUrl, pool, logger: app.log });
   if (ownLiveFeed) void (liveFeed as PgLiveFeed).start();
-  // SERVICE_MEMORY_CACHE. Both caches stay true only because the live feed announces every
+  // SERVICE_MEMORY_CACHE. The caches stay true only because the live feed announces every
   // change: a live feed that never does (a test's) needs them off.
   const headCache = config.memoryCache ? new HeadCache(pool, liveFeed, app.log) : undefined;
   void headCache?.refresh();
+  const metrics = new ServiceMetrics();
   const pageCache = config.memoryCache ? new PageCache(liveFeed) : undefined;
   const itemCache = config.memoryCache
-    ? new ItemCache(liveFeed, { maxBytes: config.itemCacheBytes })
+    ? new ItemCache(liveFeed, {
+        maxBytes: config.itemCacheBytes,
+        onRead: (memory, database) => {
+          metrics.items.inc({ from: 'memory' }, memory);
+          metrics.items.inc({ from: 'database' }, database);
+        },
+      })
     : undefined;
-  const metrics = new ServiceMetrics();
   // SERVICE_STREAM_CATCHUP_CONCURRENCY: streams replaying what they missed take turns.
   const catchUps = pLimit(config.streamCatchUpConcurrency);
   metrics.catchUpsWaiting = () => catchUps.pendingCount;

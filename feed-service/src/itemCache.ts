@@ -14,6 +14,8 @@ import type { LiveFeed } from './liveFeed.js';
 export interface ItemCacheOptions {
   /** Most bytes of items kept (SERVICE_ITEM_CACHE_MB). Default 64 MiB. */
   maxBytes?: number;
+  /** Told of each read: how many items came from memory, how many from the database. */
+  onRead?: (memory: number, database: number) => void;
 }
 
 /** What a kept item costs beside its text: the two map entries and their keys. */
@@ -38,6 +40,7 @@ export class ItemCache {
   /** `seq` by the event's key, as a change names it. */
   private readonly seqs = new Map<string, string>();
   private readonly maxBytes: number;
+  private readonly onRead: (memory: number, database: number) => void;
   private bytes = 0;
   /** Counts the changes heard: a read that saw it move may hold an older item. */
   private generation = 0;
@@ -49,6 +52,7 @@ export class ItemCache {
     options: ItemCacheOptions = {},
   ) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.onRead = options.onRead ?? (() => {});
     this.unsubscribe = [
       liveFeed.subscribe((items) => this.noteItems(items)),
       liveFeed.onChange(() => this.changed()),
@@ -57,7 +61,10 @@ export class ItemCache {
 
   /** The rows of these positions still shown, newest first: kept ones, the rest read. */
   readonly rows = async (client: Queryable, seqs: readonly (number | string)[]) => {
-    if (!this.liveFeed.listening) return listRowsJson(client, seqs);
+    if (!this.liveFeed.listening) {
+      this.onRead(0, seqs.length);
+      return listRowsJson(client, seqs);
+    }
     const found = new Map<string, PageRow>();
     const missing: string[] = [];
     for (const seq of seqs) {
@@ -70,6 +77,7 @@ export class ItemCache {
         found.set(key, row);
       }
     }
+    this.onRead(found.size, missing.length);
     if (missing.length === 0) return seqs.map((seq) => found.get(String(seq))!);
     const generation = this.generation;
     const read = await listRowsJson(client, missing);

@@ -64,6 +64,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly items = new Counter({
+    name: 'feed_item_cache_items_total',
+    help: 'Items of pages below the head, by where they came from (memory: the item cache; database).',
+    labelNames: ['from'] as const,
+    registers: [this.registry],
+  });
+
   readonly compressions = new Counter({
     name: 'feed_http_compressions_total',
     help: 'Bodies compressed, by coding (br, gzip): once per version of a cached page and coding, once per request otherwise.',
