@@ -9,6 +9,7 @@ import {
   type PageRow,
   type Queryable,
 } from '@feed/store';
+import { followLiveFeed } from './followLiveFeed.js';
 import type { LiveFeed } from './liveFeed.js';
 
 export interface ItemCacheOptions {
@@ -44,8 +45,7 @@ export class ItemCache {
   private bytes = 0;
   /** Counts the changes heard: a read that saw it move may hold an older item. */
   private generation = 0;
-  private noted = false;
-  private readonly unsubscribe: Array<() => void>;
+  private readonly unfollow: () => void;
 
   constructor(
     private readonly liveFeed: LiveFeed,
@@ -53,10 +53,10 @@ export class ItemCache {
   ) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.onRead = options.onRead ?? (() => {});
-    this.unsubscribe = [
-      liveFeed.subscribe((items) => this.noteItems(items)),
-      liveFeed.onChange(() => this.changed()),
-    ];
+    this.unfollow = followLiveFeed(liveFeed, {
+      items: (items) => this.noteItems(items),
+      missed: () => this.clear(),
+    });
   }
 
   /** The rows of these positions still shown, newest first: kept ones, the rest read. */
@@ -130,25 +130,18 @@ export class ItemCache {
   }
 
   close(): void {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.unfollow();
     this.clear();
   }
 
   /** Drops the events the changes name; new events are in no page kept here yet. */
   private noteItems(items: readonly FeedItem[]): void {
-    this.noted = true;
     for (const item of items) {
       if (item.kind === 'event') continue;
       this.generation += 1;
       const seq = this.seqs.get(keyOf(item.source, item.id));
       if (seq !== undefined) this.drop(seq);
     }
-  }
-
-  /** A change call with no items before it: the live feed listens again; drop everything. */
-  private changed(): void {
-    if (!this.noted) this.clear();
-    this.noted = false;
   }
 
   private keep(row: KeyedPageRow): void {

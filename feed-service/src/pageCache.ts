@@ -1,5 +1,6 @@
 import { comparePositions, itemPosition, type FeedItem, type Position } from '@feed/store';
 import type { FeedPage } from './eventView.js';
+import { followLiveFeed } from './followLiveFeed.js';
 import type { LiveFeed } from './liveFeed.js';
 
 export interface PageCacheOptions {
@@ -44,8 +45,7 @@ export class PageCache {
   private readonly maxBytes: number;
   private bytes = 0;
   /** Items came since the live feed's last change call. */
-  private noted = false;
-  private readonly unsubscribe: Array<() => void>;
+  private readonly unfollow: () => void;
 
   constructor(
     private readonly liveFeed: LiveFeed,
@@ -53,12 +53,10 @@ export class PageCache {
   ) {
     this.maxEntries = options.maxEntries ?? 500;
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-    // The live feed hands the items to subscribers, then calls the change listeners; a
-    // change call after no items means it listens again and may have missed changes.
-    this.unsubscribe = [
-      liveFeed.subscribe((items) => this.noteItems(items)),
-      liveFeed.onChange(() => this.changed()),
-    ];
+    this.unfollow = followLiveFeed(liveFeed, {
+      items: (items) => this.noteItems(items),
+      missed: () => this.clear(),
+    });
   }
 
   /**
@@ -102,13 +100,12 @@ export class PageCache {
   }
 
   close(): void {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.unfollow();
     this.clear();
   }
 
   /** Drops what the items can have changed, as soon as the live feed hands them over. */
   private noteItems(items: readonly FeedItem[]): void {
-    this.noted = true;
     let lowest: Position | undefined;
     for (const item of items) {
       if (item.kind !== 'event') {
@@ -129,12 +126,6 @@ export class PageCache {
         loading.stale = true;
         this.loading.delete(key);
       }
-  }
-
-  /** A change call with no items before it: the live feed listens again; drop everything. */
-  private changed(): void {
-    if (!this.noted) this.clear();
-    this.noted = false;
   }
 
   private store(key: string, entry: Entry): void {
