@@ -6,6 +6,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '../../test-suppo
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { toEventView, type EventView } from '../src/eventView.js';
+import { apiSecurityHeaders, documentSecurityHeaders } from '../src/plugins/security.js';
 import { idleFeed, reaction, registered, store } from './feedFixtures.js';
 
 let db: TestDatabase;
@@ -485,13 +486,30 @@ describe('security headers and CORS', () => {
       headers: { origin: 'https://portal.example.com' },
     });
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
-    expect(response.headers['content-security-policy']).toContain("script-src 'self'");
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
-    // Errors too, the router's 404 included.
-    const missing = await app.inject('/nothing-here');
-    expect(missing.statusCode).toBe(404);
-    expect(missing.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    expect(missing.headers['strict-transport-security']).toContain('max-age=');
+  });
+
+  it("gives JSON answers the API's security headers, and documents helmet's", async () => {
+    const securityOf = (headers: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(headers).filter(([name]) => name in documentSecurityHeaders),
+      );
+    // JSON answers, errors and the router's 404 included: the JSON set and nothing of the
+    // documents' (which steer how a browser renders a page: a JSON body is never one).
+    for (const url of ['/events?limit=1', '/events?type=nope', '/nothing-here', '/openapi.json']) {
+      const answer = await app.inject(url);
+      expect(answer.headers['content-type'], url).toMatch(/^application\/json/);
+      expect(securityOf(answer.headers), url).toEqual(apiSecurityHeaders);
+    }
+    // The live page and Swagger UI are documents: helmet's twelve, the page with its own CSP,
+    // Swagger UI with the one that allows its inline script.
+    const page = await app.inject('/');
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(securityOf(page.headers)).toEqual(documentSecurityHeaders);
+    const docs = await app.inject('/docs/');
+    expect(docs.statusCode).toBe(200);
+    expect(Object.keys(securityOf(docs.headers)).sort()).toEqual(
+      Object.keys(documentSecurityHeaders).sort(),
+    );
+    expect(docs.headers['referrer-policy']).toBe('no-referrer');
   });
 });

@@ -2,7 +2,11 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import helmet from 'helmet';
 import { describe, expect, it } from 'vitest';
-import { recordHeaders } from '../src/plugins/security.js';
+import {
+  apiSecurityHeaders,
+  documentSecurityHeaders,
+  recordHeaders,
+} from '../src/plugins/security.js';
 
 describe('recordHeaders', () => {
   it("records exactly the headers helmet's middleware sets on a real response", () => {
@@ -22,5 +26,45 @@ describe('recordHeaders', () => {
     );
     expect(Object.keys(recorded)).toHaveLength(12);
     expect(recorded['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('the security headers of each kind of answer', () => {
+  it('gives JSON answers the headers that matter to JSON (OWASP REST Security Cheat Sheet)', () => {
+    expect(apiSecurityHeaders).toEqual({
+      // A body opened in a browser runs and loads nothing, and no page may frame it.
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      // Other sites cannot embed it with a no-cors request.
+      'cross-origin-resource-policy': 'same-origin',
+      // Only over HTTPS, once a browser has seen it.
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      // Read as its Content-Type, never sniffed into a script or a document.
+      'x-content-type-options': 'nosniff',
+      // Framing refused by browsers that predate frame-ancestors.
+      'x-frame-options': 'DENY',
+    });
+  });
+
+  it("gives documents helmet's twelve headers, with the live page's CSP", () => {
+    expect(Object.keys(documentSecurityHeaders).sort()).toEqual([
+      'content-security-policy',
+      'cross-origin-opener-policy',
+      'cross-origin-resource-policy',
+      'origin-agent-cluster',
+      'referrer-policy',
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-dns-prefetch-control',
+      'x-download-options',
+      'x-frame-options',
+      'x-permitted-cross-domain-policies',
+      'x-xss-protection',
+    ]);
+    // The page loads its own script, style and images only; data is never markup.
+    const csp = documentSecurityHeaders['content-security-policy'];
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(documentSecurityHeaders['referrer-policy']).toBe('no-referrer');
   });
 });

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import cors from '@fastify/cors';
 import helmet from 'helmet';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { ServiceConfig } from '../config.js';
 import { RequestWindows } from '../requestWindows.js';
@@ -26,33 +26,64 @@ type SecurityConfig = Pick<
   callerOf: (request: FastifyRequest) => Caller | undefined;
 };
 
+/**
+ * The security headers of every answer of the API, errors included: the set the OWASP REST
+ * Security Cheat Sheet asks of a JSON API. A JSON body is never rendered as a document, so
+ * the CSP forbids everything (a body opened in a browser runs nothing, and no page may frame
+ * it), nosniff keeps a browser from reading it as anything but its Content-Type, CORP keeps
+ * other sites from embedding it with a no-cors request. helmet's other headers (referrer,
+ * opener, origin-agent cluster, DNS prefetch, download and cross-domain policies, the legacy
+ * XSS filter) steer how a browser treats a document: they stay on the documents
+ * (documentSecurityHeaders). Each line costs on every answer (Node validates and writes it,
+ * every client parses it): bench README, "The head's header lines".
+ */
+export const apiSecurityHeaders: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+const apiHeaderNames = Object.keys(apiSecurityHeaders);
+
+/**
+ * helmet's headers for the documents a browser renders (the live page and its files, Swagger
+ * UI): its middleware run once against a recorder, with the page's own CSP (its own script,
+ * style and images only; data is never markup). They replace the API's set on those routes
+ * (documentHeaders).
+ */
+export const documentSecurityHeaders: Readonly<Record<string, string>> = recordHeaders(
+  helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  }),
+);
+
+/** An onRequest hook for the routes of a document: helmet's set over the API's. */
+export function documentHeaders(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  done: () => void,
+): void {
+  reply.headers(documentSecurityHeaders);
+  done();
+}
+
 /** Security headers, CORS for the portal's origins, rate limiting and a cap on query length. */
 export const securityPlugin = fp(
   async (app: FastifyInstance, config: SecurityConfig) => {
-    // helmet's headers, computed once: its middleware run against a recorder at start. On
-    // every answer they are the same twelve pairs, so each request copies them into the
-    // reply (validated once, when Node writes the head) instead of passing helmet's chain of
-    // middlewares that set them on the raw response one by one.
-    const securityHeaders = recordHeaders(
-      helmet({
-        contentSecurityPolicy: {
-          useDefaults: false,
-          directives: {
-            // The page loads its own script and style only; data is never markup.
-            defaultSrc: ["'self'"],
-            scriptSrc: ["'self'"],
-            styleSrc: ["'self'"],
-            imgSrc: ["'self'", 'data:'],
-            connectSrc: ["'self'"],
-            objectSrc: ["'none'"],
-            frameAncestors: ["'none'"],
-            baseUri: ["'self'"],
-            formAction: ["'self'"],
-          },
-        },
-      }),
-    );
-    const headerNames = Object.keys(securityHeaders);
     // One synchronous hook for the query's length and the headers: a hook per concern costs
     // a promise and a turn of Fastify's hook runner on every request.
     app.addHook('onRequest', (request, reply, done) => {
@@ -68,7 +99,7 @@ export const securityPlugin = fp(
         );
         return;
       }
-      for (const name of headerNames) reply.header(name, securityHeaders[name]);
+      for (const name of apiHeaderNames) reply.header(name, apiSecurityHeaders[name]!);
       done();
     });
     // Without origins CORS answers nothing: its hook would run on every request to add

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { catalogue } from '@feed/contracts';
 import { buildAsyncApiDocument } from '../asyncApiDocument.js';
+import { documentHeaders } from '../plugins/security.js';
 import { inlineSchema } from '../schemas.js';
 
 /**
@@ -50,7 +51,12 @@ export const docsPlugin = fp(
     // of the OpenAPI document, in its 3.0 form like the rest, so its validation covers them.
     for (const schema of Object.values(catalogue))
       app.addSchema({ ...inlineSchema(schema), $id: schema.$id });
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    // Swagger UI is a document: its routes carry helmet's headers, under its own CSP (which
+    // allows the hashes of its inline script and style).
+    await app.register(async (docs) => {
+      docs.addHook('onRequest', documentHeaders);
+      await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+    });
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     const asyncApi = JSON.stringify(buildAsyncApiDocument());
     app.get('/asyncapi.json', { schema: { hide: true } }, async (_request, reply) =>

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { etagOf, type SerializedBody } from '../eventView.js';
+import { documentHeaders } from '../plugins/security.js';
 import { CacheControl, sendBody } from '../sendBody.js';
 
 /**
@@ -31,6 +32,8 @@ const files = {
  * when the browser asks (each coding once).
  */
 export const pageRoutes: FastifyPluginAsync = async (app) => {
+  // The page is a document: helmet's headers, with the CSP that lets it load its own files.
+  app.addHook('onRequest', documentHeaders);
   for (const [path, { file, type }] of Object.entries(files)) {
     let body: string;
     try {
