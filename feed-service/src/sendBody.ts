@@ -83,3 +83,73 @@ export function sendBody(
   if (ready !== undefined) return reply.send(ready);
   return encodedBytes(value, encoding, options.onCompress).then((bytes) => reply.send(bytes));
 }
+
+/** The fixed header lines of a kept body's answer in one coding: a 200 and a 304. */
+interface PreparedAnswer {
+  etag: string;
+  ok: Readonly<Record<string, string>>;
+  notModified: Readonly<Record<string, string>>;
+}
+
+export interface PreparedOptions extends SendBodyOptions {
+  /** The answer's Link (the head's next page), fixed with the body. */
+  link?: string;
+}
+
+/** The answers of a kept body, by coding, made on its first answer in each. */
+const preparedAnswers = new WeakMap<
+  SerializedBody,
+  Partial<Record<ContentEncoding, PreparedAnswer>>
+>();
+
+function prepareAnswer(
+  value: SerializedBody,
+  encoding: ContentEncoding,
+  options: PreparedOptions,
+): PreparedAnswer {
+  const etag = etagIn(value, encoding);
+  // RFC 9110 15.4.5: a 304 carries the validators and caching fields of the 200, not its
+  // content's type or coding.
+  const notModified: Record<string, string> = {
+    vary: 'Accept-Encoding',
+    etag,
+    'cache-control': options.cacheControl,
+  };
+  if (options.link !== undefined) notModified.link = options.link;
+  const ok: Record<string, string> = {
+    ...notModified,
+    'content-type': options.type ?? 'application/json; charset=utf-8',
+  };
+  if (encoding !== 'identity') ok['content-encoding'] = encoding;
+  return { etag, ok, notModified };
+}
+
+/**
+ * sendBody for a body kept and answered many times with the same options (the head of the
+ * feed, the live page's files): its header lines in each coding are one object, made on its
+ * first answer in that coding and written with one call for every answer after. Through the
+ * reply all the same: Fastify's onSend and onResponse hooks (metrics, logs) run as for any
+ * answer. A body not compressed yet in the coding asked, or a reply holding a Vary already
+ * (CORS's Origin, which must stay), takes sendBody's path.
+ */
+export function sendPrepared(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  value: SerializedBody,
+  options: PreparedOptions,
+): FastifyReply | Promise<FastifyReply> {
+  const size = value.bytes?.length ?? value.body.length;
+  const encoding: ContentEncoding =
+    size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
+  const bytes = encoding === 'identity' ? (value.bytes ?? value.body) : readyBytes(value, encoding);
+  if (bytes === undefined || reply.hasHeader('vary')) {
+    if (options.link !== undefined) reply.header('link', options.link);
+    return sendBody(request, reply, value, options);
+  }
+  let answers = preparedAnswers.get(value);
+  if (answers === undefined) preparedAnswers.set(value, (answers = {}));
+  const answer = (answers[encoding] ??= prepareAnswer(value, encoding, options));
+  if (etagMatches(request.headers['if-none-match'], answer.etag))
+    return reply.code(304).headers(answer.notModified).send();
+  return reply.headers(answer.ok).send(bytes);
+}

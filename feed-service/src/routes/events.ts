@@ -27,7 +27,7 @@ import type { ServiceMetrics } from '../plugins/metrics.js';
 import type { ReaderIdentity } from '../readerIdentity.js';
 import { forReader } from '../readerState.js';
 import type { ReadRouter } from '../readRouter.js';
-import { CacheControl, sendBody } from '../sendBody.js';
+import { CacheControl, sendBody, sendPrepared, type PreparedOptions } from '../sendBody.js';
 import {
   EventIdParams,
   EventItem,
@@ -53,6 +53,14 @@ export interface EventsRoutesOptions {
   readers: ReaderIdentity;
 }
 
+/**
+ * What a handler that is not async returns for a reply sent or on its way: nothing once it is
+ * sent (Fastify would send a returned value), a promise of nothing while it is not.
+ */
+function settled(sent: FastifyReply | Promise<FastifyReply>): Promise<void> | undefined {
+  return sent instanceof Promise ? sent.then(() => undefined) : undefined;
+}
+
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = async (
   app,
   {
@@ -71,16 +79,20 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     cacheControl: CacheControl.revalidate,
     onCompress: (encoding: string) => metrics.compressions.inc({ encoding }),
   };
-  // The Link of each head page, made once per version and limit.
-  const headLinks = new WeakMap<FeedPage, string>();
-  const headLink = (page: FeedPage, cursor: string, limit: number): string => {
-    let link = headLinks.get(page);
-    if (link === undefined) {
-      const next = new URLSearchParams({ limit: String(limit), cursor });
-      link = `</events?${next.toString()}>; rel="next"`;
-      headLinks.set(page, link);
+  // The options of each head page's answer (its Link), made once per version and limit.
+  const headOptions = new WeakMap<FeedPage, PreparedOptions>();
+  const headOptionsOf = (page: FeedPage, limit: number): PreparedOptions => {
+    let options = headOptions.get(page);
+    if (options === undefined) {
+      let link: string | undefined;
+      if (page.nextCursor !== null) {
+        const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor });
+        link = `</events?${next.toString()}>; rel="next"`;
+      }
+      options = { ...shared, link };
+      headOptions.set(page, options);
     }
-    return link;
+    return options;
   };
 
   /** Any page of GET /events: filtered, deeper, grouped, a team's, or for a reader. */
@@ -161,21 +173,21 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         response: { 200: EventPage, ...errorResponses(400, 401, 404, 414, 429, 503) },
       },
     },
-    async (request, reply) => {
+    // Not async: the head is answered within the call, without a promise and a turn of the
+    // microtask queue per request; any other page returns anyPage's promise.
+    (request, reply) => {
       // The head of the feed, the answer most readers ask for, to a request that names no
-      // reader: its page, Link, ETag in each coding and compressed bytes are made once per
-      // version, so nothing of it is computed per request.
+      // reader: its page, Link, ETag in each coding, compressed bytes and header lines are
+      // made once per version, so nothing of it is computed per request.
       if (isHeadQuery(request.query) && !readers.mayName(request)) {
         const limit = request.query.limit ?? 20;
         const head = headCache?.page(limit);
         if (head !== undefined) {
           metrics.headHits.inc();
-          if (head.nextCursor !== null)
-            reply.header('link', headLink(head, head.nextCursor, limit));
-          return sendBody(request, reply, head, shared);
+          return settled(sendPrepared(request, reply, head, headOptionsOf(head, limit)));
         }
       }
-      return anyPage(request, reply, request.query);
+      return settled(anyPage(request, reply, request.query));
     },
   );
 

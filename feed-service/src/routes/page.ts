@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { etagOf, type SerializedBody } from '../eventView.js';
 import { documentHeaders } from '../plugins/security.js';
-import { CacheControl, sendBody } from '../sendBody.js';
+import { CacheControl, sendPrepared } from '../sendBody.js';
 
 /**
  * The static files of the live page. The path is the same from `src/routes` and from
@@ -47,7 +47,7 @@ export const pageRoutes: FastifyPluginAsync = async (app) => {
     // Compressed once per coding, on the first request that asks for it.
     const served: SerializedBody = { body, bytes: Buffer.from(body), etag: etagOf(body) };
     app.get(path, { schema: { hide: true } }, async (request, reply) =>
-      sendBody(request, reply, served, { cacheControl: CacheControl.revalidate, type }),
+      sendPrepared(request, reply, served, { cacheControl: CacheControl.revalidate, type }),
     );
   }
 };
