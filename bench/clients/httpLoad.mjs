@@ -3,7 +3,7 @@
 // and SEQ_MIN, SEQ_MAX, each request asks for a page at the position of a random seeded row in
 // that range (seedPosition), so what is measured is the database path at that depth, not a
 // cache answering the same URL again. HEADERS (JSON) are sent with every request. Reports requests per second, latency percentiles (ms) and the count of
-// responses that were not 2xx.
+// responses that were not 2xx, and its own CPU per answer.
 import autocannon from 'autocannon';
 import { encodeCursor } from '@feed/store';
 import { report } from '../lib/child.mjs';
@@ -33,8 +33,10 @@ const requests = template
     ]
   : undefined;
 
-await autocannon({ url, connections, duration: warmup, requests, headers });
+const warm = await autocannon({ url, connections, duration: warmup, requests, headers });
+const cpuBefore = process.cpuUsage();
 const result = await autocannon({ url, connections, duration, requests, headers });
+const cpu = process.cpuUsage(cpuBefore);
 report({
   result: true,
   rps: result.requests.average,
@@ -43,5 +45,9 @@ report({
   non2xx: result.non2xx,
   errors: result.errors + result.timeouts,
   requests: result.requests.total,
+  warmupRequests: warm.requests.total,
+  // This process's CPU per answer of the measured run: what parsing the answers costs the
+  // client, which shares the machine's cores with the server.
+  clientCpuUs: result.requests.total > 0 ? (cpu.user + cpu.system) / result.requests.total : 0,
   bytesPerRequest: result.requests.total > 0 ? result.throughput.total / result.requests.total : 0,
 });

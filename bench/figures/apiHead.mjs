@@ -84,15 +84,19 @@ export async function measureHeadFigure(ctx, limit) {
     for (let round = 0; round < ctx.params.sizes.apiRounds; round += 1) {
       for (const coding of codings) {
         const headers = { 'accept-encoding': coding };
-        (runs.ours[coding] ??= []).push(await load(ctx, `${ours.base}${path}`, { headers }));
+        (runs.ours[coding] ??= []).push(
+          await load(ctx, `${ours.base}${path}`, { headers, serverPid: ours.child.pid }),
+        );
         (runs.prepared[coding] ??= []).push(
-          await load(ctx, `${prepared.base}${path}`, { headers }),
+          await load(ctx, `${prepared.base}${path}`, { headers, serverPid: prepared.child.pid }),
         );
       }
       runs.behind.push(await load(ctx, `${behind.base}${path}`));
       for (const coding of compressed) {
         const headers = { 'accept-encoding': coding };
-        (runs.same[coding] ??= []).push(await load(ctx, `${same.base}${path}`, { headers }));
+        (runs.same[coding] ??= []).push(
+          await load(ctx, `${same.base}${path}`, { headers, serverPid: same.child.pid }),
+        );
       }
     }
     const mid = (list) => medianRun(list);
@@ -140,6 +144,22 @@ export async function measureHeadFigure(ctx, limit) {
         }),
       );
     }
+    for (const coding of compressed) {
+      const cpu = (list, side) => median(list.map((run) => run[`${side}CpuUs`]));
+      const [ourRuns, bareRuns, sameRuns] = [runs.ours, runs.prepared, runs.same].map(
+        (side) => side[coding],
+      );
+      rows.push(
+        figureRow({
+          figure: `API head of feed, ${coding}, server CPU per answer vs prepared buffer`,
+          ours: cpu(ourRuns, 'server'),
+          baseline: cpu(bareRuns, 'server'),
+          baselineName: `the bare prepared route, ${coding}; with our headers ${formatNumber(cpu(sameRuns, 'server'))} µs`,
+          unit: 'µs',
+          note: `what a rate on shared cores hides: each server's CPU per answer, warm-up included; autocannon's own per answer: ours ${formatNumber(cpu(ourRuns, 'client'))} µs, bare ${formatNumber(cpu(bareRuns, 'client'))} µs, with our headers ${formatNumber(cpu(sameRuns, 'client'))} µs`,
+        }),
+      );
+    }
     for (const coding of compressed)
       rows.push(
         figureRow({
@@ -155,6 +175,11 @@ export async function measureHeadFigure(ctx, limit) {
     for (const stop of stops.reverse()) await stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
 /** The run of median rate among rounds (its p99 goes with it). */

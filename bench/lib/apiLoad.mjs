@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNode } from './child.mjs';
 import { startServer } from './httpServers.mjs';
@@ -7,10 +8,14 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 /**
  * One autocannon run from its own process. `pages` (optional): { template, min, max } to ask
  * for a page at the position of a random seeded row `seq` in [min, max] on each request;
- * `headers` (optional): request headers, such as Accept-Encoding.
+ * `headers` (optional): request headers, such as Accept-Encoding. `serverPid` (optional): the
+ * server's process, whose CPU per answer is then reported (`serverCpuUs`, beside the client's
+ * `clientCpuUs`): on a shared machine the rate moves with others' load, the CPU an answer
+ * costs much less.
  */
-export async function load(ctx, url, { pages, headers } = {}) {
+export async function load(ctx, url, { pages, headers, serverPid } = {}) {
   const { sizes } = ctx.params;
+  const serverBefore = serverPid === undefined ? undefined : cpuTicks(serverPid);
   const child = startNode(here('../clients/httpLoad.mjs'), {
     label: `autocannon ${url}`,
     env: {
@@ -31,6 +36,12 @@ export async function load(ctx, url, { pages, headers } = {}) {
     (sizes.apiSeconds + sizes.apiWarmupSeconds + 60) * 1000,
   );
   await child.exited;
+  if (serverBefore !== undefined) {
+    // The server's CPU over the warm-up and the run, per answer of both: it answers nothing
+    // else meanwhile (the live feed's look each second is noise against thousands of answers).
+    const ticks = cpuTicks(serverPid) - serverBefore;
+    result.serverCpuUs = (ticks * tickUs) / (result.requests + result.warmupRequests);
+  }
   const shown = `${pages ? `${url}${pages.template} (${pages.min}…${pages.max})` : url}${
     headers?.['accept-encoding'] ? ` [${headers['accept-encoding']}]` : ''
   }`;
@@ -40,6 +51,17 @@ export async function load(ctx, url, { pages, headers } = {}) {
     );
   ctx.log(`  ${shown}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`);
   return result;
+}
+
+// /proc reports CPU time in clock ticks, 100 a second on Linux.
+const tickUs = 10_000;
+
+/** A process's CPU time so far (user and system), in clock ticks, from /proc/<pid>/stat. */
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command's parenthesis: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** Runs `use(base)` against a server process started for it, and stops it after. */
