@@ -1,35 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedItem, StoredEvent } from '@feed/store';
 import type { FeedPage } from '../src/eventView.js';
-import type { LiveFeed } from '../src/liveFeed.js';
 import { PageCache } from '../src/pageCache.js';
-
-function fakeFeed() {
-  const changes = new Set<() => void>();
-  const subscribers = new Set<(items: readonly FeedItem[]) => void>();
-  const feed = {
-    listening: true,
-    lastPosition: { xid: '0', seq: '0' },
-    visibility: undefined,
-    subscribe: (listener: (items: readonly FeedItem[]) => void) => {
-      subscribers.add(listener);
-      return () => subscribers.delete(listener);
-    },
-    onChange: (listener: () => void) => {
-      changes.add(listener);
-      return () => changes.delete(listener);
-    },
-    announceChange: async () => {},
-    close: async () => {},
-    change: () => changes.forEach((listener) => listener()),
-    /** What the live feed does after a read: the items to subscribers, then the change call. */
-    deliver: (items: readonly FeedItem[]) => {
-      subscribers.forEach((listener) => listener(items));
-      changes.forEach((listener) => listener());
-    },
-  };
-  return feed satisfies LiveFeed & { change(): void };
-}
+import { fakeFeed } from './fakeLiveFeed.js';
 
 const at = (xid: string, seq: string) => ({ xid, seq });
 const newEvent = (xid: string, seq: string): FeedItem => ({
