@@ -11,9 +11,9 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
  * `headers` (optional): request headers, such as Accept-Encoding. `serverPid` (optional): the
  * server's process, whose CPU per answer is then reported (`serverCpuUs`, beside the client's
  * `clientCpuUs`): on a shared machine the rate moves with others' load, the CPU an answer
- * costs much less.
+ * costs much less. `seconds` (optional): how long to load instead of the run's size.
  */
-export async function load(ctx, url, { pages, headers, serverPid } = {}) {
+export async function load(ctx, url, { pages, headers, serverPid, seconds } = {}) {
   const { sizes } = ctx.params;
   const serverBefore = serverPid === undefined ? undefined : cpuTicks(serverPid);
   const child = startNode(here('../clients/httpLoad.mjs'), {
@@ -21,7 +21,7 @@ export async function load(ctx, url, { pages, headers, serverPid } = {}) {
     env: {
       URL: url,
       CONNECTIONS: String(sizes.apiConnections),
-      DURATION: String(sizes.apiSeconds),
+      DURATION: String(seconds ?? sizes.apiSeconds),
       WARMUP: String(sizes.apiWarmupSeconds),
       ...(headers && { HEADERS: JSON.stringify(headers) }),
       ...(pages && {
@@ -33,7 +33,7 @@ export async function load(ctx, url, { pages, headers, serverPid } = {}) {
   });
   const result = await child.next(
     (m) => m.result,
-    (sizes.apiSeconds + sizes.apiWarmupSeconds + 60) * 1000,
+    ((seconds ?? sizes.apiSeconds) + sizes.apiWarmupSeconds + 60) * 1000,
   );
   await child.exited;
   if (serverBefore !== undefined) {

@@ -114,7 +114,7 @@ const variables = {
   SERVICE_STATEMENT_TIMEOUT_MS: envInteger(100, 3_600_000, 10_000),
   SERVICE_MAX_QUERY_LENGTH: envInteger(64, 65_536, 2048),
   SERVICE_MEMORY_CACHE: envBoolean(true),
-  SERVICE_ITEM_CACHE_MB: envInteger(1, 65_536, 64),
+  SERVICE_ITEM_CACHE_MB: envInteger(1, 65_536, 128),
   DATABASE_READ_URL: optionalText,
 };
 

@@ -13,7 +13,7 @@ import { followLiveFeed } from './followLiveFeed.js';
 import type { LiveFeed } from './liveFeed.js';
 
 export interface ItemCacheOptions {
-  /** Most bytes of items kept (SERVICE_ITEM_CACHE_MB). Default 64 MiB. */
+  /** Most bytes of items kept (SERVICE_ITEM_CACHE_MB). Default 128 MiB. */
   maxBytes?: number;
   /** Told of each read: how many items came from memory, how many from the database. */
   onRead?: (memory: number, database: number) => void;
@@ -60,7 +60,7 @@ export class ItemCache {
     private readonly liveFeed: LiveFeed,
     options: ItemCacheOptions = {},
   ) {
-    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = options.maxBytes ?? 128 * 1024 * 1024;
     this.onRead = options.onRead ?? (() => {});
     this.unfollow = followLiveFeed(liveFeed, {
       items: (items) => this.noteItems(items),

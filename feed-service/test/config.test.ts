@@ -32,7 +32,7 @@ describe('loadConfig', () => {
       statementTimeoutMs: 10000,
       maxQueryLength: 2048,
       memoryCache: true,
-      itemCacheBytes: 64 * 1024 * 1024,
+      itemCacheBytes: 128 * 1024 * 1024,
     });
   });
 
