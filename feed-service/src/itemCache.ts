@@ -49,6 +49,8 @@ export class ItemCache {
   private readonly items = new Map<number, Kept>();
   /** `seq` by the event's key, as a change names it. */
   private readonly seqs = new Map<string, number>();
+  /** The eviction's hand (see keep). */
+  private hand: MapIterator<[number, Kept]> = this.items.entries();
   private readonly maxBytes: number;
   private readonly onRead: (memory: number, database: number) => void;
   private bytes = 0;
@@ -139,6 +141,7 @@ export class ItemCache {
     this.generation += 1;
     this.items.clear();
     this.seqs.clear();
+    this.hand = this.items.entries();
     this.bytes = 0;
   }
 
@@ -158,10 +161,13 @@ export class ItemCache {
   }
 
   /**
-   * Keeps an item, and drops what is over the bound by second chance (CLOCK): the oldest
-   * kept goes unless it was read since it was last passed over, then it moves to the end. A
-   * read marks an item instead of moving it in the map, which costs a page of hits a tenth
-   * of what moving fifty entries did.
+   * Keeps an item, and drops what is over the bound by second chance (CLOCK): a hand goes
+   * round the items in the order they were kept, dropping the first it finds that was not
+   * read since the hand last passed it, and clearing the mark of those that were. A read
+   * marks an item instead of moving it in the map, which costs a page of hits a tenth of what
+   * moving fifty entries did. The hand is one iterator that lives on (a map's iterator sees
+   * what is added after it): one that started afresh at each eviction would step again over
+   * every entry dropped before it, which V8 leaves in place until the map is rebuilt.
    */
   private keep(seq: number, row: KeyedPageRow): void {
     // Past 2^53 a number no longer names one seq: such an item is served, not kept.
@@ -171,13 +177,14 @@ export class ItemCache {
     this.seqs.set(keyOf(row.source, row.id), seq);
     this.bytes += row.item.length + ENTRY_OVERHEAD;
     while (this.bytes > this.maxBytes) {
-      const [oldestSeq, oldest] = this.items.entries().next().value as [number, Kept];
-      if (!oldest.used) this.drop(oldestSeq);
-      else {
-        oldest.used = false;
-        this.items.delete(oldestSeq);
-        this.items.set(oldestSeq, oldest);
+      let step = this.hand.next();
+      if (step.done === true) {
+        this.hand = this.items.entries();
+        step = this.hand.next();
       }
+      const [passed, kept] = step.value as [number, Kept];
+      if (kept.used) kept.used = false;
+      else this.drop(passed);
     }
   }
 
