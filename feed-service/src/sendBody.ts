@@ -56,6 +56,12 @@ function etagIn(value: SerializedBody, encoding: ContentEncoding): string {
   return (known[encoding] ??= encodedEtag(value.etag, encoding));
 }
 
+/** The coding of an answer: none for a small body, else the best the request accepts. */
+function answerEncoding(request: FastifyRequest, value: SerializedBody): ContentEncoding {
+  const size = value.bytes?.length ?? value.body.length;
+  return size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
+}
+
 /**
  * Sends a body serialized once in the coding the client accepts (br, gzip or none), with the
  * ETag of that coding, or a 304 when the client holds it already. The compressed bytes are
@@ -68,9 +74,7 @@ export function sendBody(
   value: SerializedBody,
   options: SendBodyOptions,
 ): FastifyReply | Promise<FastifyReply> {
-  const size = value.bytes?.length ?? value.body.length;
-  const encoding: ContentEncoding =
-    size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
+  const encoding = answerEncoding(request, value);
   const etag = etagIn(value, encoding);
   addVary(reply, 'Accept-Encoding');
   reply.header('etag', etag);
@@ -138,9 +142,7 @@ export function sendPrepared(
   value: SerializedBody,
   options: PreparedOptions,
 ): FastifyReply | Promise<FastifyReply> {
-  const size = value.bytes?.length ?? value.body.length;
-  const encoding: ContentEncoding =
-    size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
+  const encoding = answerEncoding(request, value);
   const bytes = encoding === 'identity' ? (value.bytes ?? value.body) : readyBytes(value, encoding);
   if (bytes === undefined || reply.hasHeader('vary')) {
     if (options.link !== undefined) reply.header('link', options.link);
