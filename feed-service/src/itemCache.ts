@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  itemsJson,
   listPagePositions,
   listRowsJson,
   type FeedItem,
@@ -132,7 +133,7 @@ export class ItemCache {
     );
     const last = shown.at(-1);
     return {
-      items: `[${rows.map((row) => row.item).join(',')}]`,
+      items: itemsJson(rows),
       next: more && last !== undefined ? { xid: last.xid, seq: last.seq } : null,
     };
   }

@@ -43,13 +43,22 @@ export async function readPageJson(
   values: unknown[],
   limit: number,
 ): Promise<PageJson> {
-  const rows = await readPageRows<PageRow>(client, prefix, text, values);
+  return pageJsonOf(await readPageRows<PageRow>(client, prefix, text, values), limit);
+}
+
+/** A page of `limit` items from up to `limit + 1` rows: the extra one says a next exists. */
+export function pageJsonOf(rows: readonly PageRow[], limit: number): PageJson {
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
   return {
-    items: `[${shown.map((row) => row.item).join(',')}]`,
+    items: itemsJson(shown),
     next: more ? { xid: shown.at(-1)!.xid, seq: shown.at(-1)!.seq } : null,
   };
+}
+
+/** The rows' items as one JSON array. */
+export function itemsJson(rows: readonly PageRow[]): string {
+  return `[${rows.map((row) => row.item).join(',')}]`;
 }
 
 /** More columns of a page query, beside the item: each one's name and SQL expression. */

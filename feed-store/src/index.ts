@@ -38,7 +38,7 @@ export { recountReactions } from './sql/recountReactions.js';
 export { listEvents, type ListEventsOptions } from './sql/listEvents.js';
 export { listPageJson, listPagePositions, type PageJson } from './sql/listPageJson.js';
 export { listRowsJson, type KeyedPageRow, type LoadRows } from './sql/listRowsJson.js';
-export type { PageRow } from './eventJson.js';
+export { itemsJson, type PageRow } from './eventJson.js';
 export { listEventsAfter, type ListEventsAfterOptions } from './sql/listEventsAfter.js';
 export { getEvent } from './sql/getEvent.js';
 export { listTypesSeen, type TypeSeen } from './sql/listTypesSeen.js';

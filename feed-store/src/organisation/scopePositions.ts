@@ -1,4 +1,4 @@
-import type { PageJson, PageRow } from '../eventJson.js';
+import { pageJsonOf, type PageJson, type PageRow } from '../eventJson.js';
 import type { Queryable } from '../pool.js';
 import type { Position } from '../position.js';
 import { scopePositionsQuery } from '../sql/listScopePageJson.js';
@@ -100,12 +100,7 @@ export class ScopePositions {
       // Hidden events take no place on the page: ask for more, twice as many each round.
       round *= 2;
     }
-    const more = rows.length > limit;
-    const shown = more ? rows.slice(0, limit) : rows;
-    return {
-      items: `[${shown.map((row) => row.item).join(',')}]`,
-      next: more ? { xid: shown.at(-1)!.xid, seq: shown.at(-1)!.seq } : null,
-    };
+    return pageJsonOf(rows, limit);
   }
 
   /** The scope's kept positions, read again from the start when its spans changed. */
