@@ -108,13 +108,15 @@ export class ScopePositions {
     let kept = this.kept.get(key);
     this.kept.delete(key);
     const { applied } = organisation;
+    let signature: string | undefined;
     if (kept !== undefined && (kept.organisation !== organisation || kept.applied !== applied)) {
       // The organisation learned something since: the scope is the same if its spans are.
-      if (kept.signature === JSON.stringify(scope)) Object.assign(kept, { organisation, applied });
+      signature = JSON.stringify(scope);
+      if (kept.signature === signature) Object.assign(kept, { organisation, applied });
       else kept = undefined;
     }
     kept ??= {
-      signature: JSON.stringify(scope),
+      signature: signature ?? JSON.stringify(scope),
       organisation,
       applied,
       scope,
