@@ -5,6 +5,7 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 import { report } from '../lib/child.mjs';
+import { keysetQuery } from './keysetQuery.mjs';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 pool.on('error', () => {});
@@ -12,28 +13,12 @@ const app = Fastify({ logger: false });
 
 app.get('/events', async (request) => {
   const limit = Math.min(Number(request.query.limit ?? 50), 200);
-  const params = [];
-  const where = ['hidden_at is null'];
-  if (request.query.type) {
-    params.push(request.query.type);
-    where.push(`type = $${params.length}`);
-  }
+  let before;
   if (request.query.before) {
     const [xid, seq] = String(request.query.before).split('.');
-    params.push(xid, seq);
-    where.push(`(xid, seq) < ($${params.length - 1}::xid8, $${params.length}::bigint)`);
+    before = { xid, seq };
   }
-  params.push(limit);
-  const { rows } = await pool.query(
-    `select xid::text as xid, seq, event_id, source, type, time, subject, actor, data,
-            coalesce(c.counts, '{}'::jsonb) as reactions, stored_at
-       from feed_events
-       left join feed_reaction_counts c
-         on c.target_source = feed_events.source and c.target_id = feed_events.event_id
-      where ${where.join(' and ')}
-      order by feed_events.xid desc, feed_events.seq desc limit $${params.length}`,
-    params,
-  );
+  const { rows } = await pool.query(keysetQuery({ before, type: request.query.type, limit }));
   const events = rows.map((row) => ({
     position: `${row.xid}.${row.seq}`,
     id: row.event_id,

@@ -21,6 +21,7 @@ import {
 } from '@feed/store';
 import { seedOrganisation } from '../figures/orgPages.mjs';
 import { createBenchDatabase } from '../lib/benchDatabase.mjs';
+import { keysetQuery } from '../baselines/keysetQuery.mjs';
 import { cleanup } from '../lib/cleanup.mjs';
 import { seedFeedTable, seedPosition } from '../lib/seedFeedTable.mjs';
 
@@ -49,7 +50,7 @@ try {
       'department page, kept positions',
       (c, p) => kept.page(c, { key: 'department', scope, organisation, before: p, limit, horizon }),
     ],
-    ['keyset baseline', (c, p) => c.query(baselineQuery(p))],
+    ['keyset baseline', (c, p) => c.query(keysetQuery({ before: p, limit }))],
   ];
   for (const [name, read] of cases) {
     let sent;
@@ -98,18 +99,4 @@ async function time(name, read) {
     `-- ${name}: ${wall.toFixed(3)} ms per page end to end, Node CPU ${node.toFixed(3)} ms, ` +
       `PostgreSQL backend CPU ${pgCpu === undefined ? '—' : pgCpu.toFixed(2)} ms`,
   );
-}
-
-// The keyset baseline's query (baselines/keysetServer.mjs), for the same page.
-function baselineQuery(position) {
-  return {
-    text: `select xid::text as xid, seq, event_id, source, type, time, subject, actor, data,
-            coalesce(c.counts, '{}'::jsonb) as reactions, stored_at
-       from feed_events
-       left join feed_reaction_counts c
-         on c.target_source = feed_events.source and c.target_id = feed_events.event_id
-      where hidden_at is null and (xid, seq) < ($1::xid8, $2::bigint)
-      order by feed_events.xid desc, feed_events.seq desc limit $3`,
-    values: [position.xid, position.seq, limit],
-  };
 }

@@ -6,6 +6,7 @@
 // process: the database's time, and the time until the page is a JSON string in Node.
 import { encodeCursor, listPageJson } from '@feed/store';
 import { createBenchDatabase } from '../lib/benchDatabase.mjs';
+import { keysetQuery } from '../baselines/keysetQuery.mjs';
 import { cleanup } from '../lib/cleanup.mjs';
 import { seedFeedTable, seedPosition, seedTypes } from '../lib/seedFeedTable.mjs';
 
@@ -43,7 +44,7 @@ try {
     ['baseline deep', deep, undefined],
     ['baseline filtered', filtered, seedTypes[1]],
   ]) {
-    const { text, values } = baselineQuery(position, type);
+    const { text, values } = keysetQuery({ before: position, type, limit });
     await explain(name, text, values);
     await time(name, async () => {
       const result = await db.pool.query(text, values);
@@ -77,26 +78,4 @@ async function time(name, read) {
   console.log(
     `-- ${name}: ${wall.toFixed(3)} ms per page end to end, Node CPU ${node.toFixed(3)} ms`,
   );
-}
-
-// The keyset baseline's query (baselines/keysetServer.mjs), for the same page.
-function baselineQuery(position, type) {
-  const values = [];
-  const where = ['hidden_at is null'];
-  if (type) {
-    values.push(type);
-    where.push(`type = $${values.length}`);
-  }
-  values.push(position.xid, position.seq, limit);
-  where.push(`(xid, seq) < ($${values.length - 2}::xid8, $${values.length - 1}::bigint)`);
-  return {
-    text: `select xid::text as xid, seq, event_id, source, type, time, subject, actor, data,
-            coalesce(c.counts, '{}'::jsonb) as reactions, stored_at
-       from feed_events
-       left join feed_reaction_counts c
-         on c.target_source = feed_events.source and c.target_id = feed_events.event_id
-      where ${where.join(' and ')}
-      order by feed_events.xid desc, feed_events.seq desc limit $${values.length}`,
-    values,
-  };
 }
