@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import pLimit from 'p-limit';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -14,7 +15,8 @@ import type { ServiceConfig } from './config.js';
 import { trackConnections } from './connectionDrain.js';
 import type { EventPublisher } from './eventPublisher.js';
 import { EventQuota } from './eventQuota.js';
-import { HeadCache } from './headCache.js';
+import { HeadCache, headOptions } from './headCache.js';
+import { headFastPath, type HeadFastPath } from './headFastPath.js';
 import { ItemCache } from './itemCache.js';
 import { PageCache } from './pageCache.js';
 import { PgLiveFeed, type LiveFeed } from './liveFeed.js';
@@ -32,6 +34,7 @@ import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
 import { requestWindowKeys, securityPlugin } from './plugins/security.js';
 import { RequestWindows } from './requestWindows.js';
+import { CacheControl } from './sendBody.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { deadLetterRoutes } from './routes/deadLetters.js';
@@ -77,14 +80,25 @@ export interface AppDeps {
 /** Builds the app with every plugin and route; never listens (main.ts and tests decide). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, pool } = deps;
+  // The head's fast path (headFastPath.ts), set once the routes it stands in for exist.
+  let fastPath: HeadFastPath | undefined;
   const app = Fastify({
     ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
-    bodyLimit: limits.maxBodyBytes,
+    // The server Fastify would make, with the head's fast path in front of Fastify's handler.
     // SERVICE_REQUEST_TIMEOUT_MS: a client that sends its headers or body slowly (or never
     // finishes) is answered 408 and closed, instead of holding a socket. SERVICE_SOCKET_TIMEOUT_MS:
     // a socket silent both ways is closed; live streams write a heartbeat well before it.
-    requestTimeout: config.requestTimeoutMs,
-    connectionTimeout: config.socketTimeoutMs,
+    // Keep-alive as Fastify's default: 72 s, beyond the 60 s idle timeout of common proxies.
+    serverFactory: (handler) => {
+      const server = createServer((request, response) => {
+        if (fastPath === undefined || !fastPath(request, response)) handler(request, response);
+      });
+      server.keepAliveTimeout = 72_000;
+      server.requestTimeout = config.requestTimeoutMs;
+      server.setTimeout(config.socketTimeoutMs);
+      return server;
+    },
+    bodyLimit: limits.maxBodyBytes,
     // SERVICE_TRUSTED_PROXIES: only these peers' X-Forwarded-For names the client (request.ip,
     // which rate limits and logs use). Off by default: a client could name any address.
     ...(config.trustedProxies.length === 0 ? {} : { trustProxy: config.trustedProxies }),
@@ -152,7 +166,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin);
   const callerOf = createCallerLookup(config);
-  await app.register(securityPlugin, { ...config, callerOf });
+  // Requests per client and minute (SERVICE_RATE_LIMIT_MAX), counted by the security plugin
+  // and by the head's fast path.
+  const requestWindows = new RequestWindows(60_000, requestWindowKeys);
+  await app.register(securityPlugin, { ...config, callerOf, windows: requestWindows });
   // Failed authentications per client address and minute (SERVICE_AUTH_FAILURE_MAX).
   const failures = new RequestWindows(60_000, requestWindowKeys);
   const failureCounter: FailureCounter = {
@@ -177,7 +194,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const organisations = new OrganisationReader();
+  const headOptionsOf = headOptions({
+    cacheControl: CacheControl.revalidate,
+    onCompress: (encoding) => metrics.compressions.inc({ encoding }),
+  });
   await app.register(eventsRoutes, {
+    headOptionsOf,
     readRouter,
     headCache,
     pageCache,
@@ -216,6 +238,29 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(deadLetterRoutes, { deadLetters, guards });
   await app.register(organisationRoutes, { readRouter, organisations, readers, guards });
   await app.register(reactionsRoutes, { pool, publisher: deps.publisher, readers, guards });
+
+  // Only where an anonymous request's answer is the same for everyone: no read tokens, no
+  // reader set for every request, clients named by their own address.
+  if (
+    headCache !== undefined &&
+    config.readTokens.length === 0 &&
+    config.localReader === undefined &&
+    config.trustedProxies.length === 0
+  ) {
+    const path = headFastPath({
+      headCache,
+      headOptionsOf,
+      windows: requestWindows,
+      rateLimitMax: config.rateLimitMax,
+      metrics,
+      cors: config.corsOrigins.length > 0,
+    });
+    app.addHook('preClose', (done) => {
+      path.stop();
+      done();
+    });
+    fastPath = path;
+  }
 
   // After the streams were ended (their preClose hook runs first): close the connections
   // server.close() would otherwise wait for without end.

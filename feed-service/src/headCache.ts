@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { listEvents, type Queryable, type StoredEvent } from '@feed/store';
 import { serializePage, type FeedPage } from './eventView.js';
 import type { LiveFeed } from './liveFeed.js';
+import type { PreparedOptions, SendBodyOptions } from './sendBody.js';
 
 /** The most events the head keeps: a page of the largest `limit`, plus one to know "more". */
 export const headSize = 101;
@@ -74,4 +75,25 @@ export class HeadCache {
   close(): void {
     this.unsubscribe();
   }
+}
+
+/** The options of a head page's answer: its Link, with the options every page shares. */
+export type HeadOptionsOf = (page: FeedPage, limit: number) => PreparedOptions;
+
+/** headOptionsOf made once per version and limit (a page is a new object each version). */
+export function headOptions(shared: SendBodyOptions): HeadOptionsOf {
+  const known = new WeakMap<FeedPage, PreparedOptions>();
+  return (page, limit) => {
+    let options = known.get(page);
+    if (options === undefined) {
+      let link: string | undefined;
+      if (page.nextCursor !== null) {
+        const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor });
+        link = `</events?${next.toString()}>; rel="next"`;
+      }
+      options = { ...shared, link };
+      known.set(page, options);
+    }
+    return options;
+  };
 }

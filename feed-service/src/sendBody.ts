@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   chooseEncoding,
@@ -57,9 +58,12 @@ function etagIn(value: SerializedBody, encoding: ContentEncoding): string {
 }
 
 /** The coding of an answer: none for a small body, else the best the request accepts. */
-function answerEncoding(request: FastifyRequest, value: SerializedBody): ContentEncoding {
+export function answerEncoding(
+  headers: IncomingHttpHeaders,
+  value: SerializedBody,
+): ContentEncoding {
   const size = value.bytes?.length ?? value.body.length;
-  return size < minCompressBytes ? 'identity' : chooseEncoding(request.headers['accept-encoding']);
+  return size < minCompressBytes ? 'identity' : chooseEncoding(headers['accept-encoding']);
 }
 
 /**
@@ -74,7 +78,7 @@ export function sendBody(
   value: SerializedBody,
   options: SendBodyOptions,
 ): FastifyReply | Promise<FastifyReply> {
-  const encoding = answerEncoding(request, value);
+  const encoding = answerEncoding(request.headers, value);
   const etag = etagIn(value, encoding);
   addVary(reply, 'Accept-Encoding');
   reply.header('etag', etag);
@@ -89,7 +93,7 @@ export function sendBody(
 }
 
 /** The fixed header lines of a kept body's answer in one coding: a 200 and a 304. */
-interface PreparedAnswer {
+export interface PreparedAnswer {
   etag: string;
   ok: Readonly<Record<string, string>>;
   notModified: Readonly<Record<string, string>>;
@@ -128,6 +132,17 @@ function prepareAnswer(
   return { etag, ok, notModified };
 }
 
+/** A kept body's answer in one coding, made on its first answer in that coding. */
+export function preparedAnswer(
+  value: SerializedBody,
+  encoding: ContentEncoding,
+  options: PreparedOptions,
+): PreparedAnswer {
+  let answers = preparedAnswers.get(value);
+  if (answers === undefined) preparedAnswers.set(value, (answers = {}));
+  return (answers[encoding] ??= prepareAnswer(value, encoding, options));
+}
+
 /**
  * sendBody for a body kept and answered many times with the same options (the head of the
  * feed, the live page's files): its header lines in each coding are one object, made on its
@@ -142,15 +157,13 @@ export function sendPrepared(
   value: SerializedBody,
   options: PreparedOptions,
 ): FastifyReply | Promise<FastifyReply> {
-  const encoding = answerEncoding(request, value);
+  const encoding = answerEncoding(request.headers, value);
   const bytes = encoding === 'identity' ? (value.bytes ?? value.body) : readyBytes(value, encoding);
   if (bytes === undefined || reply.hasHeader('vary')) {
     if (options.link !== undefined) reply.header('link', options.link);
     return sendBody(request, reply, value, options);
   }
-  let answers = preparedAnswers.get(value);
-  if (answers === undefined) preparedAnswers.set(value, (answers = {}));
-  const answer = (answers[encoding] ??= prepareAnswer(value, encoding, options));
+  const answer = preparedAnswer(value, encoding, options);
   if (etagMatches(request.headers['if-none-match'], answer.etag))
     return reply.code(304).headers(answer.notModified).send();
   return reply.headers(answer.ok).send(bytes);

@@ -57,6 +57,11 @@ export class ServiceMetrics {
     help: 'First pages of the feed served from memory.',
     registers: [this.registry],
   });
+  readonly headFastAnswers = new Counter({
+    name: 'feed_head_fast_path_total',
+    help: 'Of the head hits, those answered before Fastify: anonymous requests naming only a limit (headFastPath.ts).',
+    registers: [this.registry],
+  });
 
   readonly pageHits = new Counter({
     name: 'feed_page_cache_hits_total',

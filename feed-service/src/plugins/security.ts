@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { ServiceConfig } from '../config.js';
-import { RequestWindows } from '../requestWindows.js';
+import type { RequestWindows } from '../requestWindows.js';
 import { clientOf, type Caller } from './auth.js';
 
 declare module 'fastify' {
@@ -24,6 +24,8 @@ type SecurityConfig = Pick<
 > & {
   /** The caller a request's credential names (plugins/auth.ts), or undefined. */
   callerOf: (request: FastifyRequest) => Caller | undefined;
+  /** The rate limit's windows: one per client and minute, shared with the head's fast path. */
+  windows: RequestWindows;
 };
 
 /**
@@ -119,7 +121,7 @@ export const securityPlugin = fp(
     // One window per client (its reader, key or address: clientOf) and minute. Counted
     // here, before any route's own checks: otherwise a request that fails authentication
     // would be answered before it was counted.
-    const windows = new RequestWindows(60_000, requestWindowKeys);
+    const windows = config.windows;
     const max = config.rateLimitMax;
     const limitHeader = String(max);
     app.addHook('onRequest', (request, reply, done) => {

@@ -16,7 +16,7 @@ import {
   toEventFilter,
 } from '../eventQuery.js';
 import { etagOf, serialize, toEventView, type FeedPage } from '../eventView.js';
-import type { HeadCache } from '../headCache.js';
+import type { HeadCache, HeadOptionsOf } from '../headCache.js';
 import { readGroupedPage } from '../groupedPage.js';
 import { oneEvent } from '../oneEvent.js';
 import { isOrgQuery, readOrgPage, resolveOrg } from '../orgPage.js';
@@ -27,7 +27,7 @@ import type { ServiceMetrics } from '../plugins/metrics.js';
 import type { ReaderIdentity } from '../readerIdentity.js';
 import { forReader } from '../readerState.js';
 import type { ReadRouter } from '../readRouter.js';
-import { CacheControl, sendBody, sendPrepared, type PreparedOptions } from '../sendBody.js';
+import { CacheControl, sendBody, sendPrepared } from '../sendBody.js';
 import {
   EventIdParams,
   EventItem,
@@ -51,6 +51,8 @@ export interface EventsRoutesOptions {
   scopePositions: ScopePositions;
   /** Who asks: their own reactions are shown on each event (`reacted`). */
   readers: ReaderIdentity;
+  /** The options of a head page's answer (headCache.ts), shared with the head's fast path. */
+  headOptionsOf: HeadOptionsOf;
 }
 
 /**
@@ -73,28 +75,13 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     organisations,
     scopePositions,
     readers,
+    headOptionsOf,
   },
 ) => {
   const shared = {
     cacheControl: CacheControl.revalidate,
     onCompress: (encoding: string) => metrics.compressions.inc({ encoding }),
   };
-  // The options of each head page's answer (its Link), made once per version and limit.
-  const headOptions = new WeakMap<FeedPage, PreparedOptions>();
-  const headOptionsOf = (page: FeedPage, limit: number): PreparedOptions => {
-    let options = headOptions.get(page);
-    if (options === undefined) {
-      let link: string | undefined;
-      if (page.nextCursor !== null) {
-        const next = new URLSearchParams({ limit: String(limit), cursor: page.nextCursor });
-        link = `</events?${next.toString()}>; rel="next"`;
-      }
-      options = { ...shared, link };
-      headOptions.set(page, options);
-    }
-    return options;
-  };
-
   /** Any page of GET /events: filtered, deeper, grouped, a team's, or for a reader. */
   const anyPage = async (
     request: FastifyRequest,
