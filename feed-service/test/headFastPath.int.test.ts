@@ -212,3 +212,28 @@ describe('the rate limit on the fast path', () => {
     }
   });
 });
+
+describe('the fast path with CORS on', () => {
+  it("leaves a request with an Origin to Fastify's CORS plugin, and answers one without", async () => {
+    const portal = 'http://portal.example';
+    const cors = await start(db, pool, { SERVICE_CORS_ORIGINS: portal });
+    try {
+      await waitFor('the fast path to answer', async () => {
+        const before = await fastAnswers(cors.app);
+        await overHttp(cors.base, '/events?limit=5');
+        return (await fastAnswers(cors.app)) === before + 1;
+      });
+      const before = await fastAnswers(cors.app);
+      const fromPortal = await overHttp(cors.base, '/events?limit=5', { origin: portal });
+      expect(fromPortal.status).toBe(200);
+      expect(fromPortal.headers['access-control-allow-origin']).toBe(portal);
+      expect(fromPortal.headers.vary).toMatch(/Origin/);
+      expect(await fastAnswers(cors.app)).toBe(before);
+      const direct = await overHttp(cors.base, '/events?limit=5');
+      expect(direct.headers['access-control-allow-origin']).toBeUndefined();
+      expect(await fastAnswers(cors.app)).toBe(before + 1);
+    } finally {
+      await cors.app.close();
+    }
+  });
+});
