@@ -34,7 +34,7 @@ import { frameworkErrorHandler } from './plugins/frameworkErrors.js';
 import { ServiceMetrics, metricsPlugin } from './plugins/metrics.js';
 import { requestWindowKeys, securityPlugin } from './plugins/security.js';
 import { RequestWindows } from './requestWindows.js';
-import { CacheControl } from './sendBody.js';
+import { CacheControl, type SendBodyOptions } from './sendBody.js';
 import { adminRoutes } from './routes/admin.js';
 import { catalogueRoutes } from './routes/catalogue.js';
 import { deadLetterRoutes } from './routes/deadLetters.js';
@@ -194,11 +194,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const organisations = new OrganisationReader();
-  const headOptionsOf = headOptions({
+  const pageOptions: SendBodyOptions = {
     cacheControl: CacheControl.revalidate,
     onCompress: (encoding) => metrics.compressions.inc({ encoding }),
-  });
+  };
+  const headOptionsOf = headOptions(pageOptions);
   await app.register(eventsRoutes, {
+    pageOptions,
     headOptionsOf,
     readRouter,
     headCache,

@@ -4,7 +4,8 @@ import { readyBytes } from './contentEncoding.js';
 import { etagMatches } from './eventView.js';
 import type { HeadCache, HeadOptionsOf } from './headCache.js';
 import type { ServiceMetrics } from './plugins/metrics.js';
-import { apiSecurityHeaders } from './plugins/security.js';
+import { addressClient } from './plugins/auth.js';
+import { apiSecurityHeaders, windowHeaders } from './plugins/security.js';
 import { readerHeader, readerTokenHeader } from './readerIdentity.js';
 import type { RequestWindows } from './requestWindows.js';
 import { answerEncoding, preparedAnswer, type PreparedAnswer } from './sendBody.js';
@@ -101,17 +102,22 @@ export function headFastPath(options: HeadFastPathOptions): HeadFastPath {
     const bytes = encoding === 'identity' ? head.bytes : readyBytes(head, encoding);
     if (bytes === undefined) return false;
     // The client as Fastify names it without a credential and without trusted proxies.
-    const client = `address ${request.socket.remoteAddress}`;
+    const client = addressClient(request.socket.remoteAddress);
     // One over the limit is Fastify's to count and answer (429 with its error body).
     if (windows.read(client).count >= rateLimitMax) return false;
     const started = performance.now();
-    const { count, resetInMs } = windows.hit(client);
+    const { remaining, reset } = windowHeaders(windows.hit(client), rateLimitMax);
     const prepared = preparedAnswer(head, encoding, headOptionsOf(head, limit));
     const fresh = etagMatches(headers['if-none-match'], prepared.etag);
     const { before, after } = linesFor(prepared, bytes.length)[fresh ? 'notModified' : 'ok'];
-    const remaining = ['x-ratelimit-remaining', String(Math.max(0, rateLimitMax - count))];
-    const reset = ['x-ratelimit-reset', String(Math.ceil(resetInMs / 1000))];
-    response.writeHead(fresh ? 304 : 200, [...before, ...remaining, ...reset, ...after]);
+    response.writeHead(fresh ? 304 : 200, [
+      ...before,
+      'x-ratelimit-remaining',
+      remaining,
+      'x-ratelimit-reset',
+      reset,
+      ...after,
+    ]);
     if (fresh) response.end();
     else response.end(bytes);
     metrics.headHits.inc();

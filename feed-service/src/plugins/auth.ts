@@ -34,7 +34,12 @@ export function clientOf(
   request: FastifyRequest,
   callerOf: (request: FastifyRequest) => Caller | undefined,
 ): string {
-  return callerOf(request)?.id ?? `address ${request.ip}`;
+  return callerOf(request)?.id ?? addressClient(request.ip);
+}
+
+/** The client a request without a valid credential counts for: its address. */
+export function addressClient(address: string | undefined): string {
+  return `address ${address}`;
 }
 
 type AuthConfig = Pick<ServiceConfig, 'readTokens' | 'apiKeys' | 'adminToken' | 'authFailureMax'>;

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ApiErrorCode } from '../apiErrors.js';
 import type { ServiceConfig } from '../config.js';
-import type { RequestWindows } from '../requestWindows.js';
+import type { RequestWindows, WindowState } from '../requestWindows.js';
 import { clientOf, type Caller } from './auth.js';
 
 declare module 'fastify' {
@@ -83,6 +83,20 @@ export function documentHeaders(
   done();
 }
 
+/**
+ * What the rate limit's headers say of a client's window after a request: the requests left
+ * (`x-ratelimit-remaining`) and the seconds until it ends (`x-ratelimit-reset`, `Retry-After`).
+ */
+export function windowHeaders(
+  state: WindowState,
+  max: number,
+): { remaining: string; reset: string } {
+  return {
+    remaining: String(Math.max(0, max - state.count)),
+    reset: String(Math.ceil(state.resetInMs / 1000)),
+  };
+}
+
 /** Security headers, CORS for the portal's origins, rate limiting and a cap on query length. */
 export const securityPlugin = fp(
   async (app: FastifyInstance, config: SecurityConfig) => {
@@ -131,22 +145,22 @@ export const securityPlugin = fp(
         return;
       }
       const client = clientOf(request, config.callerOf);
-      const { count, resetInMs } = windows.hit(client);
-      const resetInS = Math.ceil(resetInMs / 1000);
+      const state = windows.hit(client);
+      const { remaining, reset } = windowHeaders(state, max);
       reply.header('x-ratelimit-limit', limitHeader);
-      reply.header('x-ratelimit-remaining', String(Math.max(0, max - count)));
-      reply.header('x-ratelimit-reset', String(resetInS));
-      if (count <= max) {
+      reply.header('x-ratelimit-remaining', remaining);
+      reply.header('x-ratelimit-reset', reset);
+      if (state.count <= max) {
         done();
         return;
       }
-      reply.header('retry-after', String(resetInS));
+      reply.header('retry-after', reset);
       const hint = config.callerOf(request) === undefined ? proxyHint : '';
       done(
         new ApiError(
           429,
           ApiErrorCode.RateLimited,
-          `rate limit of ${max} requests per minute for ${client} exceeded (SERVICE_RATE_LIMIT_MAX); retry in ${resetInS} s${hint}`,
+          `rate limit of ${max} requests per minute for ${client} exceeded (SERVICE_RATE_LIMIT_MAX); retry in ${reset} s${hint}`,
         ),
       );
     });

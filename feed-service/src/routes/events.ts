@@ -27,7 +27,7 @@ import type { ServiceMetrics } from '../plugins/metrics.js';
 import type { ReaderIdentity } from '../readerIdentity.js';
 import { forReader } from '../readerState.js';
 import type { ReadRouter } from '../readRouter.js';
-import { CacheControl, sendBody, sendPrepared } from '../sendBody.js';
+import { sendBody, sendPrepared, type SendBodyOptions } from '../sendBody.js';
 import {
   EventIdParams,
   EventItem,
@@ -51,6 +51,8 @@ export interface EventsRoutesOptions {
   scopePositions: ScopePositions;
   /** Who asks: their own reactions are shown on each event (`reacted`). */
   readers: ReaderIdentity;
+  /** What every page's answer is sent with (its Cache-Control, the compressions counted). */
+  pageOptions: SendBodyOptions;
   /** The options of a head page's answer (headCache.ts), shared with the head's fast path. */
   headOptionsOf: HeadOptionsOf;
 }
@@ -75,13 +77,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     organisations,
     scopePositions,
     readers,
+    pageOptions,
     headOptionsOf,
   },
 ) => {
-  const shared = {
-    cacheControl: CacheControl.revalidate,
-    onCompress: (encoding: string) => metrics.compressions.inc({ encoding }),
-  };
   /** Any page of GET /events: filtered, deeper, grouped, a team's, or for a reader. */
   const anyPage = async (
     request: FastifyRequest,
@@ -144,7 +143,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       reply.header('link', `</events?${next.toString()}>; rel="next"`);
     }
     const mine = await forReader(request, page, 'page', { readers, readRouter });
-    return sendBody(request, reply, mine.value, { ...shared, cacheControl: mine.cacheControl });
+    return sendBody(request, reply, mine.value, {
+      ...pageOptions,
+      cacheControl: mine.cacheControl,
+    });
   };
 
   app.get(
@@ -199,7 +201,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       const found = await getEvent(client, { id, source, horizon });
       const item = serialize(toEventView(oneEvent(found)));
       const mine = await forReader(request, item, 'item', { readers, readRouter });
-      return sendBody(request, reply, mine.value, { ...shared, cacheControl: mine.cacheControl });
+      return sendBody(request, reply, mine.value, {
+        ...pageOptions,
+        cacheControl: mine.cacheControl,
+      });
     },
   );
 };
