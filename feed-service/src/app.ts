@@ -242,7 +242,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reactionsRoutes, { pool, publisher: deps.publisher, readers, guards });
 
   // Only where an anonymous request's answer is the same for everyone: no read tokens, no
-  // reader set for every request, clients named by their own address.
+  // reader set for every request, clients named by their own address (and so no HSTS: the
+  // service's own socket is plain HTTP, and no proxy is trusted to say otherwise).
   if (
     headCache !== undefined &&
     config.readTokens.length === 0 &&

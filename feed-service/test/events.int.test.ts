@@ -6,7 +6,11 @@ import { createTestDatabase, waitFor, type TestDatabase } from '../../test-suppo
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { toEventView, type EventView } from '../src/eventView.js';
-import { apiSecurityHeaders, documentSecurityHeaders } from '../src/plugins/security.js';
+import {
+  apiSecurityHeaders,
+  documentSecurityHeaders,
+  transportSecurity,
+} from '../src/plugins/security.js';
 import { idleFeed, reaction, registered, store } from './feedFixtures.js';
 
 let db: TestDatabase;
@@ -500,8 +504,8 @@ describe('security headers and CORS', () => {
       expect(answer.headers['content-type'], url).toMatch(/^application\/json/);
       expect(securityOf(answer.headers), url).toEqual(apiSecurityHeaders);
     }
-    // The live page and Swagger UI are documents: helmet's twelve, the page with its own CSP,
-    // Swagger UI with the one that allows its inline script.
+    // The live page and Swagger UI are documents: helmet's eleven (its HSTS only over HTTPS,
+    // below), the page with its own CSP, Swagger UI with the one that allows its inline script.
     const page = await app.inject('/');
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(securityOf(page.headers)).toEqual(documentSecurityHeaders);
@@ -511,5 +515,35 @@ describe('security headers and CORS', () => {
       Object.keys(documentSecurityHeaders).sort(),
     );
     expect(docs.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('sends HSTS only on answers that went out over HTTPS, as a trusted proxy says', async () => {
+    const hsts = (headers: Record<string, unknown>) => headers[transportSecurity.name];
+    // The service's own socket is plain HTTP: no HSTS, whatever the request claims.
+    for (const url of ['/events?limit=1', '/nothing-here', '/']) {
+      expect(hsts((await app.inject(url)).headers), url).toBeUndefined();
+      const claimed = await app.inject({ url, headers: { 'x-forwarded-proto': 'https' } });
+      expect(hsts(claimed.headers), url).toBeUndefined();
+    }
+    // Behind a trusted proxy (light-my-request's peer is 127.0.0.1), its X-Forwarded-Proto.
+    const proxied = await buildApp({
+      config: loadConfig({
+        DATABASE_URL: db.url,
+        SERVICE_MEMORY_CACHE: 'false',
+        SERVICE_TRUSTED_PROXIES: '127.0.0.1',
+      }),
+      pool,
+      liveFeed: idleFeed,
+    });
+    try {
+      for (const url of ['/events?limit=1', '/nothing-here', '/', '/docs/']) {
+        const secure = await proxied.inject({ url, headers: { 'x-forwarded-proto': 'https' } });
+        expect(hsts(secure.headers), url).toBe(transportSecurity.value);
+        const plain = await proxied.inject({ url, headers: { 'x-forwarded-proto': 'http' } });
+        expect(hsts(plain.headers), url).toBeUndefined();
+      }
+    } finally {
+      await proxied.close();
+    }
   });
 });

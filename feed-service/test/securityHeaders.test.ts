@@ -6,6 +6,7 @@ import {
   apiSecurityHeaders,
   documentSecurityHeaders,
   recordHeaders,
+  transportSecurity,
 } from '../src/plugins/security.js';
 
 describe('recordHeaders', () => {
@@ -36,8 +37,6 @@ describe('the security headers of each kind of answer', () => {
       'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
       // Other sites cannot embed it with a no-cors request.
       'cross-origin-resource-policy': 'same-origin',
-      // Only over HTTPS, once a browser has seen it.
-      'strict-transport-security': 'max-age=31536000; includeSubDomains',
       // Read as its Content-Type, never sniffed into a script or a document.
       'x-content-type-options': 'nosniff',
       // Framing refused by browsers that predate frame-ancestors.
@@ -45,14 +44,13 @@ describe('the security headers of each kind of answer', () => {
     });
   });
 
-  it("gives documents helmet's twelve headers, with the live page's CSP", () => {
+  it("gives documents helmet's headers but HSTS, with the live page's CSP", () => {
     expect(Object.keys(documentSecurityHeaders).sort()).toEqual([
       'content-security-policy',
       'cross-origin-opener-policy',
       'cross-origin-resource-policy',
       'origin-agent-cluster',
       'referrer-policy',
-      'strict-transport-security',
       'x-content-type-options',
       'x-dns-prefetch-control',
       'x-download-options',
@@ -66,5 +64,12 @@ describe('the security headers of each kind of answer', () => {
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(documentSecurityHeaders['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('keeps HSTS apart, for the answers that go out over HTTPS (RFC 6797, 7.2)', () => {
+    expect(transportSecurity).toEqual({
+      name: 'strict-transport-security',
+      value: 'max-age=31536000; includeSubDomains',
+    });
   });
 });

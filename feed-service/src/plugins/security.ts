@@ -33,7 +33,8 @@ type SecurityConfig = Pick<
  * Security Cheat Sheet asks of a JSON API. A JSON body is never rendered as a document, so
  * the CSP forbids everything (a body opened in a browser runs nothing, and no page may frame
  * it), nosniff keeps a browser from reading it as anything but its Content-Type, CORP keeps
- * other sites from embedding it with a no-cors request. helmet's other headers (referrer,
+ * other sites from embedding it with a no-cors request. HSTS is the set's too, but only on an
+ * answer that goes out over HTTPS (transportSecurity). helmet's other headers (referrer,
  * opener, origin-agent cluster, DNS prefetch, download and cross-domain policies, the legacy
  * XSS filter) steer how a browser treats a document: they stay on the documents
  * (documentSecurityHeaders). Each line costs on every answer (Node validates and writes it,
@@ -42,11 +43,22 @@ type SecurityConfig = Pick<
 export const apiSecurityHeaders: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'cross-origin-resource-policy': 'same-origin',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
 };
 const apiHeaderNames = Object.keys(apiSecurityHeaders);
+
+/**
+ * HSTS, on the answers of a request that came over HTTPS: the service's own socket never
+ * does (it listens for plain HTTP), a trusted proxy's does when it says so in
+ * `X-Forwarded-Proto` (SERVICE_TRUSTED_PROXIES). RFC 6797 (7.2) has a server send it over
+ * secure transport only: a browser ignores it over plain HTTP, where anyone on the path could
+ * have written it. Behind a proxy that is not trusted, the proxy that ends TLS sends it.
+ */
+export const transportSecurity = {
+  name: 'strict-transport-security',
+  value: 'max-age=31536000; includeSubDomains',
+} as const;
 
 /**
  * helmet's headers for the documents a browser renders (the live page and its files, Swagger
@@ -70,6 +82,8 @@ export const documentSecurityHeaders: Readonly<Record<string, string>> = recordH
         formAction: ["'self'"],
       },
     },
+    // On the answers of HTTPS requests only, for documents as for JSON: transportSecurity.
+    strictTransportSecurity: false,
   }),
 );
 
@@ -116,6 +130,8 @@ export const securityPlugin = fp(
         return;
       }
       for (const name of apiHeaderNames) reply.header(name, apiSecurityHeaders[name]!);
+      if (request.protocol === 'https')
+        reply.header(transportSecurity.name, transportSecurity.value);
       done();
     });
     // Without origins CORS answers nothing: its hook would run on every request to add
