@@ -76,10 +76,10 @@ export async function measureApiFigure(ctx) {
         probePath: `/events?limit=${limit}`,
       },
       async (base) => ({
-        // The first pass over the filtered range reads most of its events for the first time
-        // (an info row); the second, compared by the target, is what a service that has run
-        // for a while answers: each of the three page figures follows a load over its own
-        // range.
+        // The first pass over the filtered range is the one in which the service first reads
+        // the range's events (an info row); the second, compared by the target, is what a
+        // service that has run for a while answers: each of the three page figures follows a
+        // load over its own range.
         filteredFirst: await withItemShare(base, () =>
           load(ctx, base, {
             pages: {

@@ -18,11 +18,11 @@ import { answerEncoding, preparedAnswer, type PreparedAnswer } from './sendBody.
  * request is done here, and the same way: the API's security headers (never HSTS: the fast
  * path is only installed where no proxy is trusted, on the service's plain HTTP socket), the
  * request counted in its client's rate-limit window (with its three headers), the head's
- * prepared answer (or its 304), the request metrics, the head hit. Every other request, and this one whenever
- * anything would make Fastify's answer differ (a credential or reader header, an Origin for
- * CORS, a client over its limit, a head not in memory or not compressed yet in the coding
- * asked, the app closing), is left to Fastify, which answers it as before. A test compares
- * the two answers line by line (headFastPath.int.test.ts).
+ * prepared answer (or its 304), the request metrics, the head hit. Every other request, and
+ * this one whenever anything would make Fastify's answer differ (a credential or reader
+ * header, an Origin for CORS, a client over its limit, a head not in memory or not compressed
+ * yet in the coding asked, the app closing), is left to Fastify, which answers it as before.
+ * A test compares the two answers line by line (headFastPath.int.test.ts).
  */
 export interface HeadFastPathOptions {
   headCache: HeadCache;
