@@ -33,6 +33,15 @@ export async function measureApiFigure(ctx) {
     deep: { min: deepSeq - spread, max: deepSeq + spread },
     head: { min: rows - 2 * spread, max: rows },
   };
+  // The filtered pages, the same requests to each server in its own cursor's terms.
+  const filtered = (cursor) => ({
+    pages: {
+      template: `/events?limit=${limit}&type=${filterType}&${cursor}`,
+      ...ranges.filtered,
+    },
+  });
+  const keysetFiltered = filtered('before={position}');
+  const oursFiltered = filtered('cursor={cursor}');
 
   const hello = await withServer(
     { label: 'hello-world', script: here('../baselines/helloServer.mjs') },
@@ -48,18 +57,8 @@ export async function measureApiFigure(ctx) {
     async (base) => ({
       head: await load(ctx, `${base}/events?limit=${limit}`),
       // Twice over the same range, as ours: the first pass, then the one compared.
-      filteredFirst: await load(ctx, base, {
-        pages: {
-          template: `/events?limit=${limit}&type=${filterType}&before={position}`,
-          ...ranges.filtered,
-        },
-      }),
-      filtered: await load(ctx, base, {
-        pages: {
-          template: `/events?limit=${limit}&type=${filterType}&before={position}`,
-          ...ranges.filtered,
-        },
-      }),
+      filteredFirst: await load(ctx, base, keysetFiltered),
+      filtered: await load(ctx, base, keysetFiltered),
       deep: await load(ctx, base, {
         pages: { template: `/events?limit=${limit}&before={position}`, ...ranges.deep },
       }),
@@ -80,22 +79,8 @@ export async function measureApiFigure(ctx) {
         // the range's events (an info row); the second, compared by the target, is what a
         // service that has run for a while answers: each of the three page figures follows a
         // load over its own range.
-        filteredFirst: await withItemShare(base, () =>
-          load(ctx, base, {
-            pages: {
-              template: `/events?limit=${limit}&type=${filterType}&cursor={cursor}`,
-              ...ranges.filtered,
-            },
-          }),
-        ),
-        filtered: await withItemShare(base, () =>
-          load(ctx, base, {
-            pages: {
-              template: `/events?limit=${limit}&type=${filterType}&cursor={cursor}`,
-              ...ranges.filtered,
-            },
-          }),
-        ),
+        filteredFirst: await withItemShare(base, () => load(ctx, base, oursFiltered)),
+        filtered: await withItemShare(base, () => load(ctx, base, oursFiltered)),
         // Each of the two runs compared by p99 follows a short load over its own range, so
         // that neither pays in its p99 for filling the service's item cache and both are
         // measured alike (the cache does not hold both ranges and the filtered one at once).

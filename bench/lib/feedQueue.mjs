@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import { declareTopology, topology } from '@feed/contracts';
 import { sampleBody } from './sampleEvent.mjs';
+import { sleep } from './stats.mjs';
 
 /**
  * A connection whose closing by the broker fails the operation under way (its promise
@@ -29,7 +30,7 @@ export async function resetTopology(url, queueType) {
     } catch (error) {
       if (attempt === 3) throw error;
       console.error(`bench: resetting the topology failed (${error.message}); trying again`);
-      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      await sleep(1000 * attempt);
     }
   }
 }
