@@ -67,6 +67,7 @@ const publishOne = () => {
     () => (failed++, pending--),
   );
 };
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 const end = started + seconds * 1000;
 while (performance.now() < end) {
@@ -81,5 +82,13 @@ while (performance.now() < end) {
 }
 const elapsed = (performance.now() - started) / 1000;
 while (pending > 0) await sleep(5);
+const cpu = process.cpuUsage(cpuBefore);
 await client.close();
-report({ result: true, sent, confirmed, failed, rate: sent / elapsed });
+report({
+  result: true,
+  sent,
+  confirmed,
+  failed,
+  rate: sent / elapsed,
+  cpuMs: (cpu.user + cpu.system) / 1000,
+});

@@ -4,6 +4,7 @@ import { figureRow } from '../lib/figureRow.mjs';
 import { formatNumber } from '../lib/formatNumber.mjs';
 import { queueState, resetTopology } from '../lib/feedQueue.mjs';
 import { emptyFeedTable } from '../lib/measureDrain.mjs';
+import { cpuSecondsOf, hostBusyPercent, hostTicks } from '../lib/processCpu.mjs';
 import { percentile, waitUntil } from '../lib/stats.mjs';
 import { listenForStored } from '../lib/storedLatency.mjs';
 import { batchedPipeline, ourWorker } from './drain.mjs';
@@ -39,6 +40,8 @@ export async function measureLatency(ctx, { consumer, read, publisherMode, rate,
     await waitUntil(`${consumer.label} to consume`, async () => {
       return (await queueState(ctx.vhost.url)).consumerCount > 0;
     });
+    const hostBefore = hostTicks();
+    const consumerBefore = cpuSecondsOf(worker.pid);
     const publisher = startNode(pacer, {
       label: `paced publisher (${publisherMode})`,
       env: {
@@ -53,6 +56,8 @@ export async function measureLatency(ctx, { consumer, read, publisherMode, rate,
     await waitUntil(`${published.sent} events stored`, () => listener.stored() >= published.sent, {
       timeoutMs: 120_000,
     });
+    const busy = hostBusyPercent(hostBefore, hostTicks());
+    const consumerMs = (cpuSecondsOf(worker.pid) - consumerBefore) * 1000;
     const firstStamp = listener.seen.reduce((low, row) => Math.min(low, row.time), Infinity);
     const measured = listener.seen.filter((row) => row.time >= firstStamp + LATENCY_WARMUP_MS);
     const values = measured.map((row) => row.seenAt - row.time);
@@ -70,6 +75,12 @@ export async function measureLatency(ctx, { consumer, read, publisherMode, rate,
       lookP99: tenths(percentile(listener.lookMs, 99)),
       published: published.rate,
       stored: values.length,
+      // The machine's share busy (both cores) from the publisher's start until all was
+      // stored, and the CPU per event of the publisher and the consumer: a p99 at a rate the
+      // machine barely keeps up with is set by how busy it is.
+      hostBusy: busy,
+      publisherUs: Math.round((published.cpuMs * 1000) / published.sent),
+      consumerUs: Math.round((consumerMs * 1000) / published.sent),
     };
   } finally {
     await listener.close();
@@ -122,7 +133,7 @@ export async function measureEndToEndFigure(ctx) {
       : Promise.resolve(null);
   const describe = (r) =>
     r
-      ? `p50 ${r.p50} (${r.beforeInsertP50} before the insert began) p99 ${r.p99} ms at ${r.published.toFixed(0)}/s`
+      ? `p50 ${r.p50} (${r.beforeInsertP50} before the insert began) p99 ${r.p99} ms at ${r.published.toFixed(0)}/s, machine ${r.hostBusy}% busy`
       : 'n/a';
   // The paced runs, in rounds: the baseline first in odd rounds, ours first in even ones.
   const rounds = [];
@@ -144,6 +155,16 @@ export async function measureEndToEndFigure(ctx) {
   runs.paced.oursRaw = await ours(sizes.pacedRate, sizes.pacedSeconds, 'raw');
   if (runs.paced.oursRaw)
     ctx.log(`end to end paced, raw publisher into ours: ${describe(runs.paced.oursRaw)}`);
+  // At half the rate, once each: whether the gap is the path's own or the machine's, which
+  // at the paced rate is most of the way to busy (see `load` in the rows).
+  const halfRate = sizes.pacedRate / 2;
+  runs.half = {
+    baseline: await baseline(halfRate, sizes.pacedSeconds),
+    ours: await ours(halfRate, sizes.pacedSeconds),
+  };
+  ctx.log(
+    `end to end at ${halfRate} ev/s: ours ${describe(runs.half.ours)}; baseline ${describe(runs.half.baseline)}`,
+  );
   runs.saturation = {
     baseline: await baseline(0, sizes.saturationSeconds),
     ours: await ours(0, sizes.saturationSeconds),
@@ -152,7 +173,10 @@ export async function measureEndToEndFigure(ctx) {
     `end to end saturation: ours ${describe(runs.saturation.ours)}; baseline ${describe(runs.saturation.baseline)}`,
   );
   const note = canRunOurs ? undefined : 'feed-worker or @feed/publisher not built yet';
-  const { paced, saturation } = runs;
+  const { paced, half, saturation } = runs;
+  // How busy the machine was and where its CPU went, per event, for one side's run.
+  const load = (r) =>
+    `machine ${r.hostBusy}% busy (both cores), CPU per event: publisher ${r.publisherUs} µs, consumer ${r.consumerUs} µs`;
   // Publish to the insert's transaction start, from there until a reader had it, and the
   // reader's looks themselves.
   const split = (r) =>
@@ -176,7 +200,7 @@ export async function measureEndToEndFigure(ctx) {
       target: { ratioAtMost: 1.2 },
       note:
         note ??
-        `where the time went, p99: ${split(paced.ours)} (ours), ${split(paced.baseline)} (baseline)`,
+        `where the time went, p99: ${split(paced.ours)} (ours), ${split(paced.baseline)} (baseline); ${load(paced.ours)} (ours), ${load(paced.baseline)} (baseline)`,
     }),
     figureRow({
       figure: `End to end p50 at ${formatNumber(sizes.pacedRate)} ev/s`,
@@ -195,6 +219,14 @@ export async function measureEndToEndFigure(ctx) {
       baselineName: `the same baseline; ours is feed-worker read through the visible read, fed by the baseline's raw amqplib publisher instead of the SDK: ${formatNumber(paced.oursRaw?.published)} ev/s published; p50 ${paced.oursRaw?.p50} ms against ${paced.baseline.p50} ms, ${paced.oursRaw?.beforeInsertP50} ms before the insert's transaction began`,
       unit: 'ms',
       note,
+    }),
+    figureRow({
+      figure: `End to end p99 at ${formatNumber(halfRate)} ev/s`,
+      ours: half.ours?.p99,
+      baseline: half.baseline.p99,
+      baselineName: `the same baseline at half the rate, ${sizes.pacedSeconds} s, once each; p50 ours ${half.ours?.p50} ms, baseline ${half.baseline.p50} ms`,
+      unit: 'ms',
+      note: note ?? `${load(half.ours)} (ours), ${load(half.baseline)} (baseline)`,
     }),
     figureRow({
       figure: 'End to end p99 at saturation',

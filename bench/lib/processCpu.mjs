@@ -16,6 +16,28 @@ export function cpuSecondsOf(pid) {
   }
 }
 
+/**
+ * The machine's CPU time so far, in ticks of all its cores: in all, and busy (neither idle nor
+ * waiting for I/O; time a hypervisor gave to others counts as busy, since it was not ours).
+ */
+export function hostTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // user nice system idle iowait irq softirq steal (guest time is inside user already)
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/** The share of the machine's CPU (all cores) busy between two hostTicks() readings, in %. */
+export function hostBusyPercent(before, after) {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round((100 * (after.busy - before.busy)) / total) : null;
+}
+
 /** The broker's process (RabbitMQ's Erlang VM), or null when it is not on this machine. */
 export function brokerPid() {
   try {
