@@ -56,7 +56,15 @@ export function encodedBody(body: string): SerializedBody & { bytes: Buffer } {
  */
 export interface FeedPage extends SerializedBody {
   nextCursor: string | null;
+  /**
+   * The events it shows, as eventKey names them, when the read knew them: a cache then keeps
+   * the page through the changes of other events.
+   */
+  events?: readonly string[];
 }
+
+/** An event's key as one string: how a change names the event it changed. */
+export const eventKey = (source: string, id: string): string => `${source}\u0000${id}`;
 
 export function serializePage(rows: readonly StoredEvent[], limit: number): FeedPage {
   const items = rows.slice(0, limit).map(toEventView);

@@ -10,6 +10,7 @@ import {
   type PageRow,
   type Queryable,
 } from '@feed/store';
+import { eventKey } from './eventView.js';
 import { followLiveFeed } from './followLiveFeed.js';
 import type { LiveFeed } from './liveFeed.js';
 
@@ -20,6 +21,11 @@ export interface ItemCacheOptions {
   onRead?: (memory: number, database: number) => void;
 }
 
+/** A page's JSON and the events it shows, when the read knows them (eventKey). */
+export interface KeyedPageJson extends PageJson {
+  events?: readonly string[];
+}
+
 /** What a kept item costs beside its text: the two map entries and their keys. */
 const ENTRY_OVERHEAD = 120;
 
@@ -28,8 +34,6 @@ interface Kept {
   /** Read since the eviction last passed over it. */
   used: boolean;
 }
-
-const keyOf = (source: string, id: string) => `${source}\u0000${id}`;
 
 /**
  * Each event's item (its JSON in the API's view, as PostgreSQL builds it) by position, kept
@@ -107,9 +111,10 @@ export class ItemCache {
 
   /**
    * A page as listPageJson reads it: its positions, then its items from here. Its cursor is
-   * the last position it read, shown or not (an event hidden between the two reads).
+   * the last position it read, shown or not (an event hidden between the two reads); `events`
+   * names the events it shows (eventKey).
    */
-  async page(client: Queryable, options: ListEventsOptions): Promise<PageJson> {
+  async page(client: Queryable, options: ListEventsOptions): Promise<KeyedPageJson> {
     // One connection for both reads: a page waits for the pool once, as a single read does.
     if (client instanceof pg.Pool) {
       const one = await client.connect();
@@ -135,6 +140,8 @@ export class ItemCache {
     return {
       items: itemsJson(rows),
       next: more && last !== undefined ? { xid: last.xid, seq: last.seq } : null,
+      // Every row here is keyed: kept ones were, and listRowsJson reads source and id.
+      events: rows.map((row) => eventKey((row as KeyedPageRow).source, (row as KeyedPageRow).id)),
     };
   }
 
@@ -156,7 +163,7 @@ export class ItemCache {
     for (const item of items) {
       if (item.kind === 'event') continue;
       this.generation += 1;
-      const seq = this.seqs.get(keyOf(item.source, item.id));
+      const seq = this.seqs.get(eventKey(item.source, item.id));
       if (seq !== undefined) this.drop(seq);
     }
   }
@@ -175,7 +182,7 @@ export class ItemCache {
     if (!Number.isSafeInteger(seq)) return;
     if (this.items.has(seq)) this.drop(seq);
     this.items.set(seq, { row, used: false });
-    this.seqs.set(keyOf(row.source, row.id), seq);
+    this.seqs.set(eventKey(row.source, row.id), seq);
     this.bytes += row.item.length + ENTRY_OVERHEAD;
     while (this.bytes > this.maxBytes) {
       let step = this.hand.next();
@@ -193,7 +200,7 @@ export class ItemCache {
     const row = this.items.get(seq)?.row;
     if (row === undefined) return;
     this.items.delete(seq);
-    this.seqs.delete(keyOf(row.source, row.id));
+    this.seqs.delete(eventKey(row.source, row.id));
     this.bytes -= row.item.length + ENTRY_OVERHEAD;
   }
 }

@@ -1,5 +1,5 @@
 import { comparePositions, itemPosition, type FeedItem, type Position } from '@feed/store';
-import type { FeedPage } from './eventView.js';
+import { eventKey, type FeedPage } from './eventView.js';
 import { followLiveFeed } from './followLiveFeed.js';
 import type { LiveFeed } from './liveFeed.js';
 
@@ -30,13 +30,17 @@ function canHold(before: Position | undefined, position: Position): boolean {
 
 /**
  * Serialized pages of filtered and deeper reads, by query, until something they can show
- * changes. A reaction, a hide or an erasure empties it (a change names its event, not the
- * pages that hold it). New events only ever appear above every cursor the feed has handed
- * out (it reads below the visibility horizon), so they drop only the pages read from the top
- * and those whose cursor is above the new events: the pages below stay, as their ETags do.
- * When the live feed starts listening again it empties it too: a change may have gone
- * unheard. Readers asking for the same page at once share one database read. While the live
- * feed is not listening, changes could go unseen, so every read goes to the database.
+ * changes. A reaction, a hide or an erasure names its event: it drops the pages that show
+ * that event, and those whose events the read did not name; the rest stay, since a page below
+ * the head is the first events below its cursor that match, and a change of an event it does
+ * not show brings none in (nothing is unhidden). New events only ever appear above every
+ * cursor the feed has handed out (it reads below the visibility horizon), so they drop only
+ * the pages read from the top and those whose cursor is above the new events: the pages below
+ * stay, as their ETags do. A read still under way when any change comes is served, not kept
+ * (what it shows is not known yet). When the live feed starts listening again it empties it
+ * too: a change may have gone unheard. Readers asking for the same page at once share one
+ * database read. While the live feed is not listening, changes could go unseen, so every read
+ * goes to the database.
  */
 export class PageCache {
   private readonly entries = new Map<string, Entry>();
@@ -107,22 +111,29 @@ export class PageCache {
   /** Drops what the items can have changed, as soon as the live feed hands them over. */
   private noteItems(items: readonly FeedItem[]): void {
     let lowest: Position | undefined;
+    const changed = new Set<string>();
     for (const item of items) {
       if (item.kind !== 'event') {
-        this.clear();
-        return;
+        changed.add(eventKey(item.source, item.id));
+        continue;
       }
       const position = itemPosition(item);
       if (lowest === undefined || comparePositions(position, lowest) < 0) lowest = position;
     }
-    if (lowest === undefined) return;
+    if (lowest === undefined && changed.size === 0) return;
+    // A scan of what is kept (at most maxEntries pages of their events) per hand-over that
+    // holds a change: cheaper to keep right than an index from events to pages.
+    const reached = (entry: Entry) =>
+      (lowest !== undefined && canHold(entry.before, lowest)) ||
+      (changed.size > 0 &&
+        (entry.page.events === undefined || entry.page.events.some((key) => changed.has(key))));
     for (const [key, entry] of this.entries)
-      if (canHold(entry.before, lowest)) {
+      if (reached(entry)) {
         this.entries.delete(key);
         this.bytes -= entry.page.body.length;
       }
     for (const [key, loading] of this.loading)
-      if (canHold(loading.before, lowest)) {
+      if (changed.size > 0 || (lowest !== undefined && canHold(loading.before, lowest))) {
         loading.stale = true;
         this.loading.delete(key);
       }

@@ -301,6 +301,45 @@ describe('GET /events', () => {
     expect(itemAgain.statusCode).toBe(304);
   });
 
+  it('keeps a page below the head in memory through changes of other events, and not of its own', async () => {
+    const events = Array.from({ length: 6 }, (_, i) => registered(`Kept ${i}`, { source: 'kept' }));
+    await store(pool, events);
+    const hits = async () =>
+      Number(/^feed_page_cache_hits_total (\d+)/m.exec((await app.inject('/metrics')).body)?.[1]);
+    const first = await waitFor('the six events listed', async () => {
+      const result = await page('/events?source=kept&limit=3');
+      return result.items.length === 3 && result.nextCursor !== null ? result : false;
+    });
+    const below = `/events?source=kept&limit=3&cursor=${first.nextCursor}`;
+    const older = await app.inject(below);
+    const olderIds = ids(older.json<Page>().items);
+    expect(olderIds).toEqual([events[2]!.id, events[1]!.id, events[0]!.id]);
+    const olderTag = older.headers.etag as string;
+
+    // A reaction to an event of the first page, stored as the worker stores it.
+    const newest = events[5]!;
+    await store(pool, [reaction({ source: newest.source, id: newest.id }, 'fire', 'u-kept')]);
+    await waitFor('the first page counts the reaction', async () => {
+      const result = await page('/events?source=kept&limit=3');
+      return result.items[0]?.reactions.fire === 1;
+    });
+    // The page below does not show that event: it is still served from memory, same bytes.
+    const before = await hits();
+    const kept = await app.inject({ url: below, headers: { 'if-none-match': olderTag } });
+    expect(kept.statusCode).toBe(304);
+    expect(await hits()).toBe(before + 1);
+
+    // A reaction to one of its own events changes it.
+    const own = events[1]!;
+    await store(pool, [reaction({ source: own.source, id: own.id }, 'fire', 'u-kept')]);
+    const changed = await waitFor('the page below counts its reaction', async () => {
+      const response = await app.inject({ url: below, headers: { 'if-none-match': olderTag } });
+      return response.statusCode === 200 ? response : false;
+    });
+    expect(changed.json<Page>().items[1]?.reactions).toEqual({ fire: 1 });
+    expect(changed.headers.etag).not.toBe(olderTag);
+  });
+
   it.each([
     ['limit=0', 400, 'FEED_API_BAD_LIMIT', 'limit'],
     ['limit=101', 400, 'FEED_API_BAD_LIMIT', 'limit'],

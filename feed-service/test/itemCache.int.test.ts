@@ -7,6 +7,7 @@ import {
   type Queryable,
 } from '@feed/store';
 import { createTestDatabase, type TestDatabase } from '../../test-support/index.js';
+import { eventKey } from '../src/eventView.js';
 import { ItemCache } from '../src/itemCache.js';
 import { fakeFeed } from './fakeLiveFeed.js';
 import { reaction, registered, store } from './feedFixtures.js';
@@ -121,6 +122,12 @@ describe('ItemCache', () => {
     expect(first.next).toEqual(positions[2]);
     const again = await cache.page(pool, { source: 'paged', limit: 3 });
     expect(again).toEqual(first);
+    // It names the events it shows, as a change names them.
+    expect(first.events).toEqual(
+      (JSON.parse(first.items) as Array<{ source: string; id: string }>).map((item) =>
+        eventKey(item.source, item.id),
+      ),
+    );
     expect(counts).toEqual({ memory: 3, database: 3 });
     const rest = await cache.page(pool, { source: 'paged', limit: 3, before: first.next! });
     expect(rest.next).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FeedItem, StoredEvent } from '@feed/store';
-import type { FeedPage } from '../src/eventView.js';
+import { eventKey, type FeedPage } from '../src/eventView.js';
 import { PageCache } from '../src/pageCache.js';
 import { fakeFeed } from './fakeLiveFeed.js';
 
@@ -84,7 +84,50 @@ describe('PageCache', () => {
     expect(cache.get('just below', async () => page('b2'), at('999', '1')).hit).toBe(true);
   });
 
-  it('drops every page on a reaction, hide or erasure, and when the live feed listens again', async () => {
+  it('drops on a reaction, hide or erasure the pages that show its event, and keeps the rest', async () => {
+    const feed = fakeFeed();
+    const cache = new PageCache(feed);
+    const shows = (body: string, events: string[]) => async () => ({ ...page(body), events });
+    const change = (kind: 'reactions' | 'removed', id: string) =>
+      ({ kind, xid: '701', seq: '1', source: 's', id, match: {} }) as FeedItem;
+    await cache.get('a', shows('a', [eventKey('s', 'e1'), eventKey('s', 'e2')]), at('500', '3'))
+      .page;
+    await cache.get('b', shows('b', [eventKey('s', 'e3')]), at('400', '1')).page;
+    await cache.get('unknown', async () => page('u'), at('300', '1')).page;
+    feed.deliver([change('reactions', 'e9')]);
+    expect(cache.get('a', shows('a2', []), at('500', '3')).hit).toBe(true);
+    expect(cache.get('b', shows('b2', []), at('400', '1')).hit).toBe(true);
+    // A page whose read did not name its events cannot tell: it goes.
+    expect(cache.get('unknown', async () => page('u2'), at('300', '1')).hit).toBe(false);
+    feed.deliver([change('reactions', 'e2')]);
+    expect(cache.get('a', shows('a3', []), at('500', '3')).hit).toBe(false);
+    expect(cache.get('b', shows('b3', []), at('400', '1')).hit).toBe(true);
+    feed.deliver([change('removed', 'e3')]);
+    expect(cache.get('b', shows('b4', []), at('400', '1')).hit).toBe(false);
+    // The same id from another source is another event.
+    await cache.get('c', shows('c', [eventKey('s', 'e5')]), at('200', '1')).page;
+    feed.deliver([{ ...change('removed', 'e5'), source: 't' } as FeedItem]);
+    expect(cache.get('c', shows('c2', []), at('200', '1')).hit).toBe(true);
+  });
+
+  it('does not keep a read in flight across a change of any event', async () => {
+    const feed = fakeFeed();
+    const cache = new PageCache(feed);
+    let release: () => void = () => {};
+    const slow = () =>
+      new Promise<FeedPage>((resolve) => {
+        release = () => resolve({ ...page('old'), events: [eventKey('s', 'e1')] });
+      });
+    const first = cache.get('k', slow, at('500', '3'));
+    feed.deliver([
+      { kind: 'reactions', xid: '701', seq: '1', source: 's', id: 'e7', match: {} } as FeedItem,
+    ]);
+    release();
+    expect((await first.page).body).toBe('old');
+    expect(cache.get('k', async () => page('new'), at('500', '3')).hit).toBe(false);
+  });
+
+  it('drops the pages that did not name their events on any change, and all when the live feed listens again', async () => {
     const feed = fakeFeed();
     const cache = new PageCache(feed);
     await cache.get('deep', async () => page('deep'), at('500', '3')).page;

@@ -20,7 +20,7 @@ import type { HeadCache, HeadOptionsOf } from '../headCache.js';
 import { readGroupedPage } from '../groupedPage.js';
 import { oneEvent } from '../oneEvent.js';
 import { isOrgQuery, readOrgPage, resolveOrg } from '../orgPage.js';
-import type { ItemCache } from '../itemCache.js';
+import type { ItemCache, KeyedPageJson } from '../itemCache.js';
 import type { PageCache } from '../pageCache.js';
 import type { Guards } from '../plugins/auth.js';
 import type { ServiceMetrics } from '../plugins/metrics.js';
@@ -122,11 +122,11 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       const read = async (): Promise<FeedPage> => {
         const { client, horizon } = await readRouter.reader(before);
         const options = { ...filter, before, limit, horizon };
-        const { items, next } = await (itemCache?.page(client, options) ??
+        const json: KeyedPageJson = await (itemCache?.page(client, options) ??
           listPageJson(client, options));
-        const nextCursor = next === null ? null : encodeCursor(next);
-        const body = `{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`;
-        return { body, etag: etagOf(body), nextCursor };
+        const nextCursor = json.next === null ? null : encodeCursor(json.next);
+        const body = `{"items":${json.items},"nextCursor":${JSON.stringify(nextCursor)}}`;
+        return { body, etag: etagOf(body), nextCursor, events: json.events };
       };
       if (pageCache === undefined) page = await read();
       else {
