@@ -5,7 +5,7 @@ import {
   type GroupRow,
   type Position,
 } from '@feed/store';
-import { encodedBody, type FeedPage } from './eventView.js';
+import { encodedBody, eventKey, type FeedPage } from './eventView.js';
 import {
   cursorAt,
   groupFieldsOf,
@@ -85,7 +85,7 @@ export async function readGroupedPage(
 ): Promise<FeedPage> {
   const { limit, filter, org } = request;
   const { client, horizon } = org ?? (await readRouter.reader(request.before));
-  const read = (before: Position | undefined, n: number) =>
+  const readRows = (before: Position | undefined, n: number) =>
     listGroupRows(client, {
       ...filter,
       before,
@@ -95,12 +95,16 @@ export async function readGroupedPage(
   // The first read starts at the cursor's own event, when it is still there: it says whether
   // the first run continues one cut on the previous page, and is not part of this page.
   const rows: GroupRow[] = [];
+  // Every event the page was made from, the cursor's own and those past it included: a
+  // change of any of them can change how the page groups.
+  const read: string[] = [];
   let contextKey: string | undefined;
   let before = request.before === undefined ? undefined : nextSeq(request.before);
   // Most events are alone: a page of `limit` items is usually `limit + 1` rows.
   let batch = Math.min(groupScanLimit, limit + 2);
   for (;;) {
-    const got = await read(before, batch);
+    const got = await readRows(before, batch);
+    for (const row of got) read.push(eventKey(row.source, row.id));
     const ended = got.length <= batch;
     const taken = got.slice(0, batch);
     const at = rows.length === 0 && request.before !== undefined ? taken[0] : undefined;
@@ -125,7 +129,7 @@ export async function readGroupedPage(
       const nextCursor = plan.more && last !== undefined ? encodeCursor(last) : null;
       const scope = org === undefined ? '' : `,"scope":${JSON.stringify(org.resolved)}`;
       const body = `{"items":[${items.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}${scope}}`;
-      return { ...encodedBody(body), nextCursor };
+      return { ...encodedBody(body), nextCursor, events: read };
     }
     before = got[batch - 1]!;
     batch = Math.min(groupScanLimit - rows.length, batch * 4);

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import type { EventView } from '../src/eventView.js';
 import { groupScanLimit } from '../src/groupedPage.js';
 import { groupFieldsOf, groupKey } from '../src/grouping.js';
-import { store } from './feedFixtures.js';
+import { reaction, store } from './feedFixtures.js';
 import { openStream } from './sseClient.js';
 
 let db: TestDatabase;
@@ -214,6 +214,61 @@ describe('GET /events?group=similar', () => {
         const key = (item: Item) => (item.kind === 'group' ? item.key : item.group);
         expect(key(items[i]!)).not.toBe(key(items[i - 1]!));
       }
+  });
+
+  it('keeps a grouped page in memory through changes of events it was not made from', async () => {
+    const source = 'g-kept';
+    // Newest first: Cleo alone, then Bea's and Ben's group, then Ada's and Al's.
+    const events = [
+      joined(source, 'A', 'Ada'),
+      joined(source, 'A', 'Al'),
+      renamed(source, 'd-k', 'Sales', 'Revenue'),
+      joined(source, 'B', 'Bea'),
+      joined(source, 'B', 'Ben'),
+      renamed(source, 'd-k', 'Revenue', 'Growth'),
+      joined(source, 'C', 'Cleo'),
+    ];
+    await store(pool, events);
+    // Once the live feed has handed them over (the head shows the newest), no page read from
+    // here is dropped for being above new events.
+    await waitFor('the head to show the events', async () => {
+      const head = await get<Page>('/events?limit=1');
+      return head.items[0]?.kind !== 'group' && head.items[0]?.id === events.at(-1)!.id;
+    });
+    const hits = async () =>
+      Number(/^feed_page_cache_hits_total (\d+)/m.exec((await app.inject('/metrics')).body)?.[1]);
+    const top = `/events?source=${source}&group=similar&limit=2`;
+    const first = await get<Page>(top);
+    const below = `${top}&cursor=${first.nextCursor}`;
+    const older = await app.inject(below);
+    const olderPage = older.json<Page>();
+    expect(olderPage.items.map((i) => (i.kind === 'group' ? i.key : i.id))).toEqual([
+      'joined:B',
+      events[2]!.id,
+    ]);
+    const olderTag = older.headers.etag as string;
+
+    // A reaction to Cleo's event, on the first page only.
+    const cleo = events[6]!;
+    await store(pool, [reaction({ source, id: cleo.id }, 'fire', 'u-g')]);
+    await waitFor('the first page counts the reaction', async () => {
+      const page = await get<Page>(top);
+      return page.items[0]?.kind !== 'group' && page.items[0]?.reactions.fire === 1;
+    });
+    const before = await hits();
+    const kept = await app.inject({ url: below, headers: { 'if-none-match': olderTag } });
+    expect(kept.statusCode).toBe(304);
+    expect(await hits()).toBe(before + 1);
+
+    // A reaction to Ben, a member of its group: the page changes.
+    const ben = events[4]!;
+    await store(pool, [reaction({ source, id: ben.id }, 'fire', 'u-g')]);
+    const changed = await waitFor('the grouped page counts the reaction', async () => {
+      const response = await app.inject({ url: below, headers: { 'if-none-match': olderTag } });
+      return response.statusCode === 200 ? response : false;
+    });
+    const group = changed.json<Page>().items[0] as Group;
+    expect(group.members.find((m) => m.id === ben.id)?.reactions).toEqual({ fire: 1 });
   });
 
   it('groups a team page too, and a new event joins its group live on the stream and the page', async () => {

@@ -103,14 +103,16 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
       const resolved = isOrgQuery(org)
         ? await resolveOrg(organisations, readRouter, org, before)
         : undefined;
-      page = await readGroupedPage(readRouter, {
-        mode: group,
-        filter,
-        before,
-        limit,
-        org: resolved,
-        query,
-      });
+      const read = () =>
+        readGroupedPage(readRouter, { mode: group, filter, before, limit, org: resolved, query });
+      // A team's or department's page shows the organisation's current names, which change
+      // without a change of its events: those are read each time.
+      if (pageCache === undefined || resolved !== undefined) page = await read();
+      else {
+        const cached = pageCache.get(JSON.stringify([limit, before, filter, group]), read, before);
+        if (cached.hit) metrics.pageHits.inc();
+        page = await cached.page;
+      }
     } else if (isOrgQuery(org))
       page = await readOrgPage({ organisations, scopePositions }, readRouter, {
         org,

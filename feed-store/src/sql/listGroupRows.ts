@@ -4,9 +4,14 @@ import type { ListEventsOptions } from './listEvents.js';
 import { pageQuery } from './listPageJson.js';
 import { scopePageQuery, type ListScopePageOptions } from './listScopePageJson.js';
 
-/** What grouping looks at, beside the item's JSON: the event's group key. */
+/**
+ * What grouping looks at, beside the item's JSON: the event's group key; and the event's
+ * key, which names what the page shows to a cache that keeps it until one of them changes.
+ */
 export interface GroupRow extends PageRow {
   key: string;
+  source: string;
+  id: string;
 }
 
 /** A text field of the event's data, as the service reads it: null unless a JSON string. */
@@ -26,7 +31,11 @@ const groupKeySql = `case type
     when 'department.renamed' then 'department:' || coalesce(${text('departmentId')}, '')
     else 'type:' || type || ':' || source end`;
 
-const groupColumns: PageColumns = [['key', groupKeySql]];
+const groupColumns: PageColumns = [
+  ['key', groupKeySql],
+  ['source', 'source'],
+  ['id', 'event_id'],
+];
 
 /**
  * `limit + 1` rows of a page, newest first (the feed's, a filter's, or a team's or
