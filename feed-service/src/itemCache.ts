@@ -140,8 +140,13 @@ export class ItemCache {
     return {
       items: itemsJson(rows),
       next: more && last !== undefined ? { xid: last.xid, seq: last.seq } : null,
-      // Every row here is keyed: kept ones were, and listRowsJson reads source and id.
-      events: rows.map((row) => eventKey((row as KeyedPageRow).source, (row as KeyedPageRow).id)),
+      // Every row here is keyed: kept ones were, and listRowsJson reads source and id. A
+      // position whose event was hidden between the two reads is not named, and its change
+      // may come after this read: such a page says nothing, so any change drops it.
+      events:
+        rows.length === shown.length
+          ? rows.map((row) => eventKey((row as KeyedPageRow).source, (row as KeyedPageRow).id))
+          : undefined,
     };
   }
 

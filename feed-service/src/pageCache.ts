@@ -6,14 +6,24 @@ import type { LiveFeed } from './liveFeed.js';
 export interface PageCacheOptions {
   /** Most pages kept. Default 500. */
   maxEntries?: number;
-  /** Most bytes of bodies kept (identity bytes; each coding adds a tenth or less). Default 32 MiB. */
+  /**
+   * Most bytes kept: bodies (identity bytes; each coding adds a tenth or less) and the keys of
+   * their events. Default 32 MiB.
+   */
   maxBytes?: number;
 }
+
+/** What a kept event key costs beside its text: its place in the page's set. */
+const KEY_OVERHEAD = 40;
 
 interface Entry {
   page: FeedPage;
   /** The page's cursor: it holds only events older than this; undefined from the top. */
   before: Position | undefined;
+  /** The events it shows (eventKey), or undefined when its read did not say. */
+  events: ReadonlySet<string> | undefined;
+  /** Bytes it counts for against maxBytes. */
+  size: number;
 }
 
 interface Loading {
@@ -85,7 +95,7 @@ export class PageCache {
     const loading: Loading = { page: load(), before, stale: false };
     loading.page = loading.page.then((result) => {
       // A read that started before a change may hold the old state: serve it, do not keep it.
-      if (!loading.stale) this.store(key, { page: result, before });
+      if (!loading.stale) this.store(key, result, before);
       return result;
     });
     const settle = () => {
@@ -121,16 +131,20 @@ export class PageCache {
       if (lowest === undefined || comparePositions(position, lowest) < 0) lowest = position;
     }
     if (lowest === undefined && changed.size === 0) return;
-    // A scan of what is kept (at most maxEntries pages of their events) per hand-over that
-    // holds a change: cheaper to keep right than an index from events to pages.
+    // A look at each page kept (at most maxEntries) per hand-over, for each event changed:
+    // simpler to keep right than an index from events to pages, and as cheap for the few
+    // changes a hand-over holds.
+    const shows = (events: ReadonlySet<string>) => {
+      for (const key of changed) if (events.has(key)) return true;
+      return false;
+    };
     const reached = (entry: Entry) =>
       (lowest !== undefined && canHold(entry.before, lowest)) ||
-      (changed.size > 0 &&
-        (entry.page.events === undefined || entry.page.events.some((key) => changed.has(key))));
+      (changed.size > 0 && (entry.events === undefined || shows(entry.events)));
     for (const [key, entry] of this.entries)
       if (reached(entry)) {
         this.entries.delete(key);
-        this.bytes -= entry.page.body.length;
+        this.bytes -= entry.size;
       }
     for (const [key, loading] of this.loading)
       if (changed.size > 0 || (lowest !== undefined && canHold(loading.before, lowest))) {
@@ -139,14 +153,17 @@ export class PageCache {
       }
   }
 
-  private store(key: string, entry: Entry): void {
-    if (entry.page.body.length > this.maxBytes) return;
-    this.entries.set(key, entry);
-    this.bytes += entry.page.body.length;
+  private store(key: string, page: FeedPage, before: Position | undefined): void {
+    const events = page.events === undefined ? undefined : new Set(page.events);
+    let size = page.body.length;
+    for (const event of events ?? []) size += event.length + KEY_OVERHEAD;
+    if (size > this.maxBytes) return;
+    this.entries.set(key, { page, before, events, size });
+    this.bytes += size;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const [oldest, evicted] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(oldest);
-      this.bytes -= evicted.page.body.length;
+      this.bytes -= evicted.size;
     }
   }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPool,
+  hideEvent,
   listPagePositions,
   type FeedItem,
   type Pool,
@@ -132,5 +133,25 @@ describe('ItemCache', () => {
     const rest = await cache.page(pool, { source: 'paged', limit: 3, before: first.next! });
     expect(rest.next).toBeNull();
     expect(JSON.parse(rest.items)).toHaveLength(2);
+  });
+
+  it('names no events for a page whose event was hidden between its two reads', async () => {
+    const stored = await store(
+      pool,
+      Array.from({ length: 3 }, (_, i) => registered(`Hidden ${i}`, { source: 'hidden-between' })),
+    );
+    const { cache } = itemCache();
+    let reads = 0;
+    // The hide commits after the positions were read and before the items are.
+    const between: Queryable = {
+      query: (async (config: never) => {
+        const result = await pool.query(config);
+        if (++reads === 1) await hideEvent(pool, { source: 'hidden-between', id: stored[1]!.id });
+        return result;
+      }) as unknown as Queryable['query'],
+    };
+    const page = await cache.page(between, { source: 'hidden-between', limit: 3 });
+    expect(JSON.parse(page.items)).toHaveLength(2);
+    expect(page.events).toBeUndefined();
   });
 });

@@ -110,6 +110,15 @@ describe('PageCache', () => {
     expect(cache.get('c', shows('c2', []), at('200', '1')).hit).toBe(true);
   });
 
+  it('counts the keys of its pages against its byte bound', async () => {
+    const cache = new PageCache(fakeFeed(), { maxBytes: 1000 });
+    const keys = Array.from({ length: 30 }, (_, i) => eventKey('source', `event-${i}`));
+    await cache.get('many', async () => ({ ...page('small body'), events: keys })).page;
+    expect(cache.get('many', async () => page('again')).hit).toBe(false);
+    await cache.get('few', async () => ({ ...page('small body'), events: keys.slice(0, 5) })).page;
+    expect(cache.get('few', async () => page('again')).hit).toBe(true);
+  });
+
   it('does not keep a read in flight across a change of any event', async () => {
     const feed = fakeFeed();
     const cache = new PageCache(feed);
