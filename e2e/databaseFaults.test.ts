@@ -15,13 +15,26 @@ const summary = createSummary('databaseFaults');
 afterAll(() => summary.print());
 
 /**
- * Terminates every connection to this scenario's database only (never anyone else's);
- * returns how many of them were the workers'.
+ * Terminates every connection to this scenario's database only (never anyone else's), once
+ * the workers hold one again (after the round before, they reconnect as their retries come
+ * due, and a round in between would hit none of theirs); returns how many were the workers'.
  */
 async function terminateConnections(database: string): Promise<number> {
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {
+    await waitFor(
+      'the workers connected to the database again',
+      async () => {
+        const { rows } = await client.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity
+            where datname = $1 and application_name = 'feed-worker'`,
+          [database],
+        );
+        return rows[0]!.n > 0;
+      },
+      { timeout: 20_000 },
+    );
     const { rows } = await client.query<{ terminated: boolean; application_name: string }>(
       `select pg_terminate_backend(pid) as terminated, application_name from pg_stat_activity
         where datname = $1 and pid <> pg_backend_pid()`,

@@ -191,10 +191,12 @@ describe('transactional outbox and relay', () => {
       pollIntervalMs: 600_000,
     });
     relays.push(relay);
-    // Listening before the commit: wait until the relay's first (empty) drain is done.
+    // Listening before the commit: wait until the relay's LISTEN has completed (its connection
+    // idle after it; while the statement still runs, a commit's NOTIFY can come before it).
     await waitFor('the relay listening', async () => {
       const { rows } = await pool.query(
-        `select 1 from pg_stat_activity where datname = $1 and query = 'listen feed_outbox'`,
+        `select 1 from pg_stat_activity
+          where datname = $1 and query = 'listen feed_outbox' and state = 'idle'`,
         [db.name],
       );
       return rows.length === 1;
