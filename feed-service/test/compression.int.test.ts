@@ -12,6 +12,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '../../test-suppo
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { registered, store } from './feedFixtures.js';
+import { metricValue } from './metricValue.js';
 
 const run = promisify(execFile);
 let db: TestDatabase;
@@ -78,13 +79,8 @@ async function curl(url: string, args: string[] = []) {
   return { status: Number(stdout), headers, body };
 }
 
-async function compressions(encoding: string): Promise<number> {
-  const text = (await app.inject('/metrics')).body;
-  const match = new RegExp(
-    `^feed_http_compressions_total\\{encoding="${encoding}"\\} (\\d+)$`,
-    'm',
-  ).exec(text);
-  return match === null ? 0 : Number(match[1]);
+function compressions(encoding: string): Promise<number> {
+  return metricValue(app, `feed_http_compressions_total{encoding="${encoding}"}`);
 }
 
 async function firstCursor(limit: number): Promise<string> {

@@ -12,6 +12,7 @@ import {
   transportSecurity,
 } from '../src/plugins/security.js';
 import { idleFeed, reaction, registered, store } from './feedFixtures.js';
+import { metricValue } from './metricValue.js';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -304,8 +305,7 @@ describe('GET /events', () => {
   it('keeps a page below the head in memory through changes of other events, and not of its own', async () => {
     const events = Array.from({ length: 6 }, (_, i) => registered(`Kept ${i}`, { source: 'kept' }));
     await store(pool, events);
-    const hits = async () =>
-      Number(/^feed_page_cache_hits_total (\d+)/m.exec((await app.inject('/metrics')).body)?.[1]);
+    const hits = () => metricValue(app, 'feed_page_cache_hits_total');
     // Once the live feed has handed them over (the head shows the newest), no page read from
     // here is dropped for being above new events.
     await waitFor('the head to show the events', async () => {

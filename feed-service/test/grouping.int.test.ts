@@ -10,6 +10,7 @@ import type { EventView } from '../src/eventView.js';
 import { groupScanLimit } from '../src/groupedPage.js';
 import { groupFieldsOf, groupKey } from '../src/grouping.js';
 import { reaction, store } from './feedFixtures.js';
+import { metricValue } from './metricValue.js';
 import { openStream } from './sseClient.js';
 
 let db: TestDatabase;
@@ -235,8 +236,7 @@ describe('GET /events?group=similar', () => {
       const head = await get<Page>('/events?limit=1');
       return head.items[0]?.kind !== 'group' && head.items[0]?.id === events.at(-1)!.id;
     });
-    const hits = async () =>
-      Number(/^feed_page_cache_hits_total (\d+)/m.exec((await app.inject('/metrics')).body)?.[1]);
+    const hits = () => metricValue(app, 'feed_page_cache_hits_total');
     const top = `/events?source=${source}&group=similar&limit=2`;
     const first = await get<Page>(top);
     const below = `${top}&cursor=${first.nextCursor}`;

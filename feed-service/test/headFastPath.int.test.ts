@@ -7,6 +7,7 @@ import { createTestDatabase, waitFor, type TestDatabase } from '../../test-suppo
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { registered, store } from './feedFixtures.js';
+import { metricValue } from './metricValue.js';
 
 // The head's fast path (src/headFastPath.ts) answers over the server's socket; app.inject
 // never passes the server, so it gets Fastify's answer to the same request: the two compared.
@@ -57,10 +58,8 @@ async function throughFastify(
   return { status: response.statusCode, headers: lines, body: response.rawPayload };
 }
 
-async function fastAnswers(app: FastifyInstance): Promise<number> {
-  const text = (await app.inject('/metrics')).body;
-  const line = text.split('\n').find((l) => l.startsWith('feed_head_fast_path_total '));
-  return Number(line?.split(' ')[1] ?? NaN);
+function fastAnswers(app: FastifyInstance): Promise<number> {
+  return metricValue(app, 'feed_head_fast_path_total');
 }
 
 /**

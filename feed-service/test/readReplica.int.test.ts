@@ -7,6 +7,7 @@ import { waitFor } from '../../test-support/index.js';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { registered, store } from './feedFixtures.js';
+import { metricValue } from './metricValue.js';
 
 let pair: ReplicaPair;
 let pool: Pool;
@@ -43,8 +44,7 @@ afterAll(async () => {
   await pair?.stop();
 });
 
-const counter = async (name: string) =>
-  Number(new RegExp(`^${name} (\\S+)`, 'm').exec((await app.inject('/metrics')).body)?.[1] ?? 0);
+const counter = (name: string) => metricValue(app, name);
 const ids = async () =>
   (await app.inject('/events?limit=50'))
     .json<{ items: Array<{ id: string }> }>()
