@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNode } from './child.mjs';
 import { startServer } from './httpServers.mjs';
+import { cpuSecondsOf } from './processCpu.mjs';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -15,7 +15,7 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
  */
 export async function load(ctx, url, { pages, headers, serverPid, seconds } = {}) {
   const { sizes } = ctx.params;
-  const serverBefore = serverPid === undefined ? undefined : cpuTicks(serverPid);
+  const serverBefore = serverPid === undefined ? undefined : cpuSecondsOf(serverPid);
   const child = startNode(here('../clients/httpLoad.mjs'), {
     label: `autocannon ${url}`,
     env: {
@@ -39,8 +39,8 @@ export async function load(ctx, url, { pages, headers, serverPid, seconds } = {}
   if (serverBefore !== undefined) {
     // The server's CPU over the warm-up and the run, per answer of both: it answers nothing
     // else meanwhile (the live feed's look each second is noise against thousands of answers).
-    const ticks = cpuTicks(serverPid) - serverBefore;
-    result.serverCpuUs = (ticks * tickUs) / (result.requests + result.warmupRequests);
+    const cpuSeconds = cpuSecondsOf(serverPid) - serverBefore;
+    result.serverCpuUs = (cpuSeconds * 1e6) / (result.requests + result.warmupRequests);
   }
   const shown = `${pages ? `${url}${pages.template} (${pages.min}…${pages.max})` : url}${
     headers?.['accept-encoding'] ? ` [${headers['accept-encoding']}]` : ''
@@ -51,17 +51,6 @@ export async function load(ctx, url, { pages, headers, serverPid, seconds } = {}
     );
   ctx.log(`  ${shown}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms`);
   return result;
-}
-
-// /proc reports CPU time in clock ticks, 100 a second on Linux.
-const tickUs = 10_000;
-
-/** A process's CPU time so far (user and system), in clock ticks, from /proc/<pid>/stat. */
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command's parenthesis: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** Runs `use(base)` against a server process started for it, and stops it after. */
