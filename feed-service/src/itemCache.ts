@@ -7,7 +7,6 @@ import {
   type KeyedPageRow,
   type ListEventsOptions,
   type PageJson,
-  type PageRow,
   type Queryable,
 } from '@feed/store';
 import { eventKey } from './eventView.js';
@@ -79,12 +78,12 @@ export class ItemCache {
   readonly rows = async (
     client: Queryable,
     seqs: readonly (number | string)[],
-  ): Promise<PageRow[]> => {
+  ): Promise<KeyedPageRow[]> => {
     if (!this.liveFeed.listening) {
       this.onRead(0, seqs.length);
       return listRowsJson(client, seqs);
     }
-    const rows: (PageRow | undefined)[] = new Array<PageRow | undefined>(seqs.length);
+    const rows: (KeyedPageRow | undefined)[] = new Array<KeyedPageRow | undefined>(seqs.length);
     const missing: string[] = [];
     for (let i = 0; i < seqs.length; i++) {
       const kept = this.items.get(Number(seqs[i]));
@@ -95,16 +94,16 @@ export class ItemCache {
       }
     }
     this.onRead(seqs.length - missing.length, missing.length);
-    if (missing.length === 0) return rows as PageRow[];
+    if (missing.length === 0) return rows as KeyedPageRow[];
     const generation = this.generation;
     const read = new Map((await listRowsJson(client, missing)).map((row) => [row.seq, row]));
     const keep = generation === this.generation && this.liveFeed.listening;
-    const shown: PageRow[] = [];
+    const shown: KeyedPageRow[] = [];
     for (let i = 0; i < seqs.length; i++) {
       const row = rows[i] ?? read.get(String(seqs[i]));
       if (row === undefined) continue;
       shown.push(row);
-      if (keep && rows[i] === undefined) this.keep(Number(row.seq), row as KeyedPageRow);
+      if (keep && rows[i] === undefined) this.keep(Number(row.seq), row);
     }
     return shown;
   };
@@ -140,13 +139,10 @@ export class ItemCache {
     return {
       items: itemsJson(rows),
       next: more && last !== undefined ? { xid: last.xid, seq: last.seq } : null,
-      // Every row here is keyed: kept ones were, and listRowsJson reads source and id. A
-      // position whose event was hidden between the two reads is not named, and its change
+      // A position whose event was hidden between the two reads is not named, and its change
       // may come after this read: such a page says nothing, so any change drops it.
       events:
-        rows.length === shown.length
-          ? rows.map((row) => eventKey((row as KeyedPageRow).source, (row as KeyedPageRow).id))
-          : undefined,
+        rows.length === shown.length ? rows.map((row) => eventKey(row.source, row.id)) : undefined,
     };
   }
 
