@@ -6,6 +6,7 @@ import {
   getEvent,
   listPageJson,
   type OrganisationReader,
+  type Position,
   type ScopePositions,
 } from '@feed/store';
 import {
@@ -81,6 +82,18 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
     headOptionsOf,
   },
 ) => {
+  /** A page through the page cache, when there is one: kept under `key` until it changes. */
+  const cachedPage = async (
+    key: unknown[],
+    read: () => Promise<FeedPage>,
+    before: Position | undefined,
+  ): Promise<FeedPage> => {
+    if (pageCache === undefined) return read();
+    const cached = pageCache.get(JSON.stringify(key), read, before);
+    if (cached.hit) metrics.pageHits.inc();
+    return cached.page;
+  };
+
   /** Any page of GET /events: filtered, deeper, grouped, a team's, or for a reader. */
   const anyPage = async (
     request: FastifyRequest,
@@ -107,12 +120,10 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         readGroupedPage(readRouter, { mode: group, filter, before, limit, org: resolved, query });
       // A team's or department's page shows the organisation's current names, which change
       // without a change of its events: those are read each time.
-      if (pageCache === undefined || resolved !== undefined) page = await read();
-      else {
-        const cached = pageCache.get(JSON.stringify([limit, before, filter, group]), read, before);
-        if (cached.hit) metrics.pageHits.inc();
-        page = await cached.page;
-      }
+      page =
+        resolved !== undefined
+          ? await read()
+          : await cachedPage([limit, before, filter, group], read, before);
     } else if (isOrgQuery(org))
       page = await readOrgPage({ organisations, scopePositions }, readRouter, {
         org,
@@ -130,12 +141,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRoutesOptions> = asyn
         const body = `{"items":${json.items},"nextCursor":${JSON.stringify(nextCursor)}}`;
         return { body, etag: etagOf(body), nextCursor, events: json.events };
       };
-      if (pageCache === undefined) page = await read();
-      else {
-        const cached = pageCache.get(JSON.stringify([limit, before, filter]), read, before);
-        if (cached.hit) metrics.pageHits.inc();
-        page = await cached.page;
-      }
+      page = await cachedPage([limit, before, filter], read, before);
     }
     if (page.nextCursor !== null) {
       const next = new URLSearchParams(query);
