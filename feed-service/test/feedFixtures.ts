@@ -42,9 +42,28 @@ export function reaction(
   };
 }
 
-/** Stores events as the worker does: through the store's `storeEvents`, reactions and all. */
-export async function store(pool: Pool, events: readonly FeedEvent[]) {
-  return (await storeEvents(pool, events)).inserted;
+export interface StoredPosition {
+  source: string;
+  id: string;
+  xid: string;
+  seq: string;
+}
+
+/**
+ * Stores events as the worker does: through the store's `storeEvents`, reactions and all.
+ * Returns the positions of those stored as feed rows, in batch order, for tests that walk to
+ * them (read afterwards: the store tells the worker only how many were new).
+ */
+export async function store(pool: Pool, events: readonly FeedEvent[]): Promise<StoredPosition[]> {
+  await storeEvents(pool, events);
+  const { rows } = await pool.query<StoredPosition>(
+    `select source, event_id as id, xid::text as xid, seq::text as seq
+       from feed_events
+      where (source, event_id) in (select * from unnest($1::text[], $2::text[]))
+      order by xid, seq`,
+    [events.map((e) => e.source), events.map((e) => e.id)],
+  );
+  return rows;
 }
 
 /**

@@ -26,7 +26,7 @@ export {
 } from './sql/readVisibility.js';
 export { classifyDatabaseError, SqlState, type DatabaseErrorKind } from './databaseErrors.js';
 export { filterClause, type StoredEvent, type EventFilter } from './eventRow.js';
-export { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
+export { insertEvents } from './sql/insertEvents.js';
 export { beginFeedWrite } from './sql/beginFeedWrite.js';
 export { notifyFeedChanged, announceFeedChanged } from './sql/notifyFeedChanged.js';
 export { lockReactionTargets, REACTION_TARGET_LOCKS } from './sql/lockReactionTargets.js';

@@ -7,13 +7,13 @@ import {
 import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
 import { beginFeedWrite } from './sql/beginFeedWrite.js';
-import { insertEvents, type InsertedEvent } from './sql/insertEvents.js';
+import { insertEvents } from './sql/insertEvents.js';
 import { insertOrgSnapshots } from './sql/insertOrgSnapshots.js';
 import { announceFeedChanged } from './sql/notifyFeedChanged.js';
 
 export interface StoreEventsResult {
-  /** The rows that are new, in batch order. */
-  inserted: InsertedEvent[];
+  /** Events stored as new rows. */
+  stored: number;
   /** Events already stored (redelivery, a publisher's retry, a repeat inside the batch). */
   duplicates: number;
   /** Reaction events applied to the counters of their targets. */
@@ -48,30 +48,30 @@ export async function storeEvents(
   }
   const result =
     reactions.length === 0 && snapshots.length === 0
-      ? await insertEvents(pool, rows).then((inserted) => ({
-          inserted,
-          duplicates: rows.length - inserted.length,
+      ? await insertEvents(pool, rows).then((stored) => ({
+          stored,
+          duplicates: rows.length - stored,
           reactions: 0,
           seeded: 0,
-          changed: inserted.length,
+          changed: stored,
         }))
       : await withTransaction(pool, async (client) => {
           await beginFeedWrite(client);
-          const inserted = await insertEvents(client, rows);
+          const stored = await insertEvents(client, rows);
           const changed = await applyReactions(client, reactions);
           const seeded = await insertOrgSnapshots(client, snapshots);
           return {
-            inserted,
-            duplicates: rows.length - inserted.length,
+            stored,
+            duplicates: rows.length - stored,
             reactions: reactions.length,
             seeded,
-            changed: inserted.length + changed + seeded,
+            changed: stored + changed + seeded,
           };
         });
   // Committed: a notify lost costs the listeners' next look (within a second), no data.
   if (result.changed > 0) announceFeedChanged(pool);
   return {
-    inserted: result.inserted,
+    stored: result.stored,
     duplicates: result.duplicates,
     reactions: result.reactions,
     snapshots: result.seeded,

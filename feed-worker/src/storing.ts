@@ -161,7 +161,7 @@ async function writeWithRetry<M>(
     if (options.abandoned()) throw new AbandonedError('the batch can no longer be acked');
     try {
       const written = await options.store(events);
-      result.stored += written.inserted.length;
+      result.stored += written.stored;
       result.duplicates += written.duplicates;
       result.reactions += written.reactions;
       return undefined;

@@ -19,7 +19,7 @@ function fakeStore(
       const error = fail(ids, transactions.length);
       if (error) throw error;
       return {
-        inserted: ids.map((id, i) => ({ seq: String(i), source: 's', id })),
+        stored: ids.length,
         duplicates: 0,
         reactions: 0,
         snapshots: 0,

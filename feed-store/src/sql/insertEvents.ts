@@ -1,14 +1,6 @@
 import type { FeedEvent } from '@feed/contracts';
 import type { Queryable } from '../pool.js';
 
-export interface InsertedEvent {
-  /** The writing transaction's id: with `seq`, the event's position in the feed. */
-  xid: string;
-  seq: string;
-  source: string;
-  id: string;
-}
-
 /**
  * Stores a batch of events. Events already stored (same `source` and `id`) and repeats inside
  * the batch are skipped; the result lists only the rows that are new, in batch order. Call it
@@ -20,11 +12,14 @@ export interface InsertedEvent {
 export async function insertEvents(
   client: Queryable,
   events: readonly FeedEvent[],
-): Promise<InsertedEvent[]> {
-  if (events.length === 0) return [];
+): Promise<number> {
+  if (events.length === 0) return 0;
   // The batch travels as one JSON document: serialized natively in one call, instead of seven
   // arrays whose every element the driver escapes in JavaScript.
-  const { rows } = await client.query<InsertedEvent>(
+  // Only the count comes back: 500 rows of positions would be read, and their bytes parsed by
+  // the driver, for every batch (a tenth of the worker's CPU per event), where the writer needs
+  // to know only how many were new. A row's position is the feed's to give, when it is read.
+  const { rows } = await client.query<{ stored: number }>(
     `with inserted as (
        insert into feed_events (source, event_id, type, time, subject, actor, data,
                                 subject_name, actor_name, extensions)
@@ -37,10 +32,10 @@ export async function insertEvents(
                      extensions jsonb)
         order by batch.ord
        on conflict (source, event_id) do nothing
-       returning xid, seq, source, event_id
+       returning 1
      )
-     select xid::text, seq, source, event_id as id from inserted order by seq`,
+     select count(*)::int as stored from inserted`,
     [JSON.stringify(events)],
   );
-  return rows;
+  return rows[0]!.stored;
 }
