@@ -20,7 +20,8 @@ const pool = createPool({
   max: writers + 1,
   applicationName: 'feed-bench-writer',
 });
-const now = () => performance.timeOrigin + performance.now();
+// The wall clock, as the reader's (see wallNow in storedLatency.mjs).
+const now = () => Date.now();
 
 async function write(writer) {
   const source = `bench-visibility-${writer}`;

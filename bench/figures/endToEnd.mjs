@@ -61,6 +61,12 @@ export async function measureLatency(ctx, { consumer, read, publisherMode, rate,
     const firstStamp = listener.seen.reduce((low, row) => Math.min(low, row.time), Infinity);
     const measured = listener.seen.filter((row) => row.time >= firstStamp + LATENCY_WARMUP_MS);
     const values = measured.map((row) => row.seenAt - row.time);
+    // Stamp and sight are read from the one wall clock: below zero, it was set back meanwhile.
+    const early = values.filter((ms) => ms < 0).length;
+    if (early > 0)
+      throw new Error(
+        `${early} events seen before their stamp: the system clock was set back during the run; run it again`,
+      );
     // storedAt is now() of the storing transaction: where the time went, in two parts.
     const beforeInsert = measured.map((row) => row.storedAt - row.time);
     const afterInsert = measured.map((row) => row.seenAt - row.storedAt);
