@@ -51,8 +51,9 @@ export interface StoredPosition {
 
 /**
  * Stores events as the worker does: through the store's `storeEvents`, reactions and all.
- * Returns the positions of those stored as feed rows, in batch order, for tests that walk to
- * them (read afterwards: the store tells the worker only how many were new).
+ * Returns the positions of those that are feed rows (new or stored before), in the feed's
+ * order, for tests that walk to them: read afterwards, since the store tells the worker only
+ * how many were new.
  */
 export async function store(pool: Pool, events: readonly FeedEvent[]): Promise<StoredPosition[]> {
   await storeEvents(pool, events);

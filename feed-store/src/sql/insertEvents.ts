@@ -3,7 +3,8 @@ import type { Queryable } from '../pool.js';
 
 /**
  * Stores a batch of events. Events already stored (same `source` and `id`) and repeats inside
- * the batch are skipped; the result lists only the rows that are new, in batch order. Call it
+ * the batch are skipped; returns how many rows are new (new rows take their positions in batch
+ * order). Call it
  * inside a transaction begun with `beginFeedWrite`, or on its own (autocommitted: one
  * statement, a feed writer from its parse on, see beginFeedWrite); no lock is shared with
  * other writers, and readers see the rows once the visibility horizon passes them (see
@@ -16,9 +17,9 @@ export async function insertEvents(
   if (events.length === 0) return 0;
   // The batch travels as one JSON document: serialized natively in one call, instead of seven
   // arrays whose every element the driver escapes in JavaScript.
-  // Only the count comes back: 500 rows of positions would be read, and their bytes parsed by
-  // the driver, for every batch (a tenth of the worker's CPU per event), where the writer needs
-  // to know only how many were new. A row's position is the feed's to give, when it is read.
+  // Only the count comes back: the positions of 500 rows, sorted, sent and parsed by the driver
+  // for every batch, cost the worker about 4 µs of CPU per event, and it needs only how many
+  // were new. Readers get the positions with the rows.
   const { rows } = await client.query<{ stored: number }>(
     `with inserted as (
        insert into feed_events (source, event_id, type, time, subject, actor, data,
