@@ -1,5 +1,6 @@
 /**
- * After each commit that stored new events, the store sends a NOTIFY on this channel whose
- * payload is the highest `seq` stored. Listeners read everything above what they have seen.
+ * Each commit that changed the feed (new events, reactions, a hide, an erasure) is followed
+ * by a NOTIFY on this channel, payload `changed`, or carries one itself (a batch of events
+ * only: see storeEvents). Listeners read everything after what they have seen.
  */
 export const FEED_EVENTS_CHANNEL = 'feed_events';

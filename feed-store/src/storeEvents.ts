@@ -29,10 +29,11 @@ export interface StoreEventsResult {
  * Batches of any number of workers commit concurrently; after the commit the listeners are
  * told (see announceFeedChanged), without the caller waiting for it.
  *
- * A batch of events only (no reaction, no organisation snapshot) is one statement, committed on its own: one round
- * trip, as a hand-written batch insert. It is a feed writer from before its first row (its
- * insert takes ROW EXCLUSIVE on `feed_events` when it is parsed, before the transaction has
- * an id: see beginFeedWrite), so the visibility horizon counts it like any other.
+ * A batch of events only (no reaction, no organisation snapshot) is one statement, committed
+ * on its own: one round trip, as a hand-written batch insert. It is a feed writer from before
+ * its first row (its insert takes ROW EXCLUSIVE on `feed_events` when it is parsed, before the
+ * transaction has an id: see beginFeedWrite), so the visibility horizon counts it like any
+ * other. It carries its NOTIFY itself (see insertTelling).
  */
 export async function storeEvents(
   pool: Pool,
@@ -48,12 +49,12 @@ export async function storeEvents(
   }
   const result =
     reactions.length === 0 && snapshots.length === 0
-      ? await insertEvents(pool, rows).then((stored) => ({
+      ? await insertTelling(pool, rows).then(({ stored, told }) => ({
           stored,
           duplicates: rows.length - stored,
           reactions: 0,
           seeded: 0,
-          changed: stored,
+          changed: told ? 0 : stored,
         }))
       : await withTransaction(pool, async (client) => {
           await beginFeedWrite(client);
@@ -76,6 +77,35 @@ export async function storeEvents(
     reactions: result.reactions,
     snapshots: result.seeded,
   };
+}
+
+/**
+ * An autocommitted insert that tells the listeners in the same statement: the NOTIFY leaves
+ * with the commit, with no round trip after it through another connection and backend, which
+ * on a busy machine adds to the readers' tail ("Notify with the insert", bench/README.md). The
+ * price: PostgreSQL serializes the commits of notifying transactions (its notify lock, held
+ * from the commit's start to its end), which for one statement is its commit alone.
+ *
+ * A NOTIFY queue that is full (a listener that stopped reading for a long time: 8 GB of
+ * notifications) fails the statement with SQLSTATE 54000, a class that otherwise refuses rows
+ * for their data: the batch is then stored without it, and told after its commit (a notify
+ * that fails then is dropped, and the listeners find the rows at their next look).
+ */
+async function insertTelling(
+  pool: Pool,
+  rows: readonly FeedEvent[],
+): Promise<{ stored: number; told: boolean }> {
+  try {
+    return { stored: await insertEvents(pool, rows, { notify: true }), told: true };
+  } catch (error) {
+    if (!isNotifyQueueFull(error)) throw error;
+    return { stored: await insertEvents(pool, rows), told: false };
+  }
+}
+
+function isNotifyQueueFull(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '54000' && /notif/i.test(String(message));
 }
 
 /**

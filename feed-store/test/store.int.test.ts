@@ -111,7 +111,7 @@ describe('insertEvents', () => {
     });
   });
 
-  it('storeEvents notifies feed_events after the commit, and not for duplicates', async () => {
+  it('storeEvents notifies feed_events with the commit, and not for duplicates', async () => {
     const listener = new pg.Client({ connectionString: db.url });
     await listener.connect();
     const payloads: string[] = [];

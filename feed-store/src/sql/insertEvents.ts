@@ -1,5 +1,16 @@
 import type { FeedEvent } from '@feed/contracts';
+import { FEED_EVENTS_CHANNEL } from '../notifyChannel.js';
 import type { Queryable } from '../pool.js';
+
+export interface InsertEventsOptions {
+  /**
+   * Tell the listeners in the same statement, when a row is new: for an autocommitted insert,
+   * the NOTIFY goes out with its commit (see storeEvents). Inside a longer transaction, leave
+   * it out: a notifying transaction holds PostgreSQL's notify lock from its commit's start to
+   * its end, and a transaction that writes more after the insert would hold it longer.
+   */
+  notify?: boolean;
+}
 
 /**
  * Stores a batch of events. Events already stored (same `source` and `id`) and repeats inside
@@ -13,6 +24,7 @@ import type { Queryable } from '../pool.js';
 export async function insertEvents(
   client: Queryable,
   events: readonly FeedEvent[],
+  options: InsertEventsOptions = {},
 ): Promise<number> {
   if (events.length === 0) return 0;
   // The batch travels as one JSON document: serialized natively in one call, instead of seven
@@ -35,8 +47,14 @@ export async function insertEvents(
        on conflict (source, event_id) do nothing
        returning 1
      )
-     select count(*)::int as stored from inserted`,
+     select count(*)::int as stored${notifyColumn(options)} from inserted`,
     [JSON.stringify(events)],
   );
   return rows[0]!.stored;
+}
+
+/** The `pg_notify` of a batch that stored a row: in a CASE, so a batch of repeats tells nobody. */
+function notifyColumn(options: InsertEventsOptions): string {
+  if (options.notify !== true) return '';
+  return `, case when count(*) > 0 then pg_notify('${FEED_EVENTS_CHANNEL}', 'changed') end as told`;
 }

@@ -3,9 +3,11 @@ import { FEED_EVENTS_CHANNEL } from '../notifyChannel.js';
 
 /**
  * Tells every listener (each service replica) that the feed changed, after the commit that
- * changed it, in a transaction of its own. Not inside the writing transaction: PostgreSQL
- * serializes the commits of every transaction that notifies (a lock for the whole server,
- * held through the commit), which would make writers wait for each other again. The notify's
+ * changed it, in a transaction of its own. Not inside a writing transaction of several
+ * statements: PostgreSQL serializes the commits of every transaction that notifies (a lock
+ * for the whole server, held from the commit's start to its end), and one that writes more
+ * after its first change would hold it longer. (A batch of events only, one autocommitted
+ * statement, carries its notify itself: see storeEvents.) The notify's
  * own commit does not wait for its WAL flush (`synchronous_commit` off for it alone): the
  * listeners hear it at once, and a notify lost to a crash costs delay, never data, since
  * listeners also look again on their own every second.
