@@ -7,13 +7,13 @@ import { batchedPipeline, describeCpu, drainWithWorkers, listRates, rotated } fr
 const inFlightChoices = [1, 2, 3, 4];
 const batchSizeChoices = [250, 500, 1000];
 /** The worker's defaults (feed-worker/src/config.ts): every row is a ratio to them. */
-const defaults = { inFlight: 2, batchSize: 500 };
+const defaults = { inFlight: 2, batchSize: 1000 };
 
 /**
  * The worker's variables for one setting. The pool holds two connections more than the
- * batches in flight, as the defaults do (2 and 4): the readiness check, and the NOTIFY each
- * commit sends on a connection of its own; the prefetch lets every batch in flight fill and
- * the next one gather (at least the default 2000).
+ * batches in flight, as the defaults do (2 and 4): the readiness check, and the NOTIFY a
+ * commit of reactions sends on a connection of its own; the prefetch lets every batch in
+ * flight fill and the next one gather (at least 2000; the defaults' is 3000).
  */
 export function settingEnv({ inFlight, batchSize }) {
   return {

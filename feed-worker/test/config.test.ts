@@ -9,9 +9,9 @@ describe('loadConfig', () => {
       queueType: 'quorum',
       logLevel: 'info',
       logPretty: false,
-      batchSize: 500,
+      batchSize: 1000,
       batchWaitMs: 20,
-      prefetch: 2000,
+      prefetch: 3000,
       httpPort: 9464,
       httpHost: '127.0.0.1',
       heartbeatS: 10,
@@ -60,7 +60,7 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty value as unset', () => {
-    expect(loadConfig({ WORKER_BATCH_SIZE: '' }).batchSize).toBe(500);
+    expect(loadConfig({ WORKER_BATCH_SIZE: '' }).batchSize).toBe(1000);
   });
 
   it.each([
