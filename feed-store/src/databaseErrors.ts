@@ -15,6 +15,8 @@ export const SqlState = {
   InvalidCatalogName: '3D000',
   /** Among others, "the database system is starting up / not accepting connections". */
   NotInPrerequisiteState: '55000',
+  /** Among others, "too many notifications in the NOTIFY queue" (see storeEvents). */
+  ProgramLimitExceeded: '54000',
 } as const;
 
 /**

@@ -4,6 +4,7 @@ import {
   withTransaction,
   type FeedEvent,
 } from '@feed/contracts';
+import { SqlState } from './databaseErrors.js';
 import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
 import { beginFeedWrite } from './sql/beginFeedWrite.js';
@@ -26,8 +27,9 @@ export interface StoreEventsResult {
  * Stores what a batch of messages carries, in one transaction: the events as rows, the
  * reactions as changes to their targets' counters. Either all of it commits or none does, so
  * a message whose events were stored can be acked, and one that was not is redelivered whole.
- * Batches of any number of workers commit concurrently; after the commit the listeners are
- * told (see announceFeedChanged), without the caller waiting for it.
+ * Batches of any number of workers commit concurrently; the listeners are told with the
+ * commit (a batch of events only, see insertTelling) or after it (see announceFeedChanged),
+ * without the caller waiting for it.
  *
  * A batch of events only (no reaction, no organisation snapshot) is one statement, committed
  * on its own: one round trip, as a hand-written batch insert. It is a feed writer from before
@@ -105,7 +107,7 @@ async function insertTelling(
 
 function isNotifyQueueFull(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return code === '54000' && /notif/i.test(String(message));
+  return code === SqlState.ProgramLimitExceeded && /notif/i.test(String(message));
 }
 
 /**
