@@ -60,7 +60,7 @@ function isText(value: unknown, maxLength: number): value is string {
 
 /**
  * True when JSON.stringify then JSON.parse gives back the same value (strings, finite
- * numbers, booleans, null, arrays and plain objects), no deeper than the limit and without a
+ * numbers but -0, booleans, null, arrays and plain objects), no deeper than the limit and without a
  * key the worker refuses.
  */
 function isPlainJson(value: unknown, depth: number): boolean {
@@ -69,7 +69,8 @@ function isPlainJson(value: unknown, depth: number): boolean {
     case 'boolean':
       return true;
     case 'number':
-      return Number.isFinite(value);
+      // -0 is written as 0: the worker stores 0, so -0 goes to its parser.
+      return Number.isFinite(value) && !Object.is(value, -0);
     case 'object': {
       if (value === null) return true;
       if (depth > limits.maxDepth) return false;

@@ -51,6 +51,7 @@ describe('the fast check agrees with the worker', () => {
     fc.constant(JSON.parse('{"a":{"__proto__":1}}')),
     fc.constant({ when: new Date(0) }),
     fc.constant({ n: Number.NaN, m: undefined }),
+    fc.constant({ z: -0, list: [-0] }),
   );
 
   it('on catalogue and generic events: the same event, or both refuse', () => {
