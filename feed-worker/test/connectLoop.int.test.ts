@@ -71,10 +71,11 @@ it('keeps stack and heap flat over thousands of failed attempts, then connects',
     await waitFor('3000 attempts', () => attempts >= 3000, { timeout: 50_000 });
     Error.stackTraceLimit = limit;
     expect(worker.isReady()).toBe(false);
-    // A loop, never recursion: the depths seen late are those seen early (which path resumed
-    // the loop, a timer or a socket event, changes a frame or two), and few.
-    const early = new Set(depths.slice(1, 1000));
-    expect([...new Set(depths.slice(2000, 3000))].filter((d) => !early.has(d))).toEqual([]);
+    // A loop, never recursion: no attempt late is deeper than the deepest early (which path
+    // resumed the loop, a timer or a socket event, changes a frame or two, and a rare path may
+    // show first late, so the depths themselves are not compared), and all are shallow.
+    const deepest = (from: number, to: number) => Math.max(...depths.slice(from, to));
+    expect(deepest(2000, 3000)).toBeLessThanOrEqual(deepest(1, 1000));
     expect(Math.max(...depths)).toBeLessThan(20);
     // 2800 more failed attempts left the heap where it was (a leak per attempt of even 2 KB
     // would show as more than 5 MB).
