@@ -67,3 +67,13 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
     return 'transient';
   return 'unknown';
 }
+
+/**
+ * PostgreSQL's NOTIFY queue is full (a listener stopped reading for a long time): class 54
+ * like a row too large, but the rows are not the cause, and they store without the notify
+ * (see storeEvents).
+ */
+export function isNotifyQueueFull(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === SqlState.ProgramLimitExceeded && /notif/i.test(String(message));
+}

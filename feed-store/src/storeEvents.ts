@@ -4,7 +4,7 @@ import {
   withTransaction,
   type FeedEvent,
 } from '@feed/contracts';
-import { SqlState } from './databaseErrors.js';
+import { isNotifyQueueFull } from './databaseErrors.js';
 import type { Pool } from './pool.js';
 import { applyReactions } from './sql/applyReactions.js';
 import { beginFeedWrite } from './sql/beginFeedWrite.js';
@@ -103,11 +103,6 @@ async function insertTelling(
     if (!isNotifyQueueFull(error)) throw error;
     return { stored: await insertEvents(pool, rows), told: false };
   }
-}
-
-function isNotifyQueueFull(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return code === SqlState.ProgramLimitExceeded && /notif/i.test(String(message));
 }
 
 /**
