@@ -60,8 +60,8 @@ function isText(value: unknown, maxLength: number): value is string {
 
 /**
  * True when JSON.stringify then JSON.parse gives back the same value (strings, finite
- * numbers but -0, booleans, null, arrays and plain objects), no deeper than the limit and without a
- * key the worker refuses.
+ * numbers but -0, booleans, null, arrays and plain objects), no deeper than the limit and
+ * without a key the worker refuses.
  */
 function isPlainJson(value: unknown, depth: number): boolean {
   switch (typeof value) {
