@@ -5,6 +5,7 @@ import { sql as concurrentWrites } from './003_concurrent_writes.js';
 import { sql as changes } from './004_changes.js';
 import { sql as organisation } from './005_organisation.js';
 import { sql as reactionVersions } from './006_reaction_versions.js';
+import { sql as onePositionIndex } from './007_one_position_index.js';
 
 export type { Migration };
 
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   { name: '004_changes', sql: changes },
   { name: '005_organisation', sql: organisation },
   { name: '006_reaction_versions', sql: reactionVersions },
+  { name: '007_one_position_index', sql: onePositionIndex },
 ];

@@ -96,13 +96,16 @@ export function scopePageQuery(
   return { text, params };
 }
 
-/** The page of the hits' newest positions, each row read with its item (`$limit` + 1). */
+/**
+ * The page of the hits' newest positions, each row read with its item (`$limit` + 1), by its
+ * `seq` (the primary key: one row per `seq`, whatever its `xid`).
+ */
 function pageText(hits: string, limitParam: number, columns: string): string {
   const limit = `$${limitParam}::int + 1`;
   return `
     with page as (${hits} order by xid desc, seq desc limit ${limit})
     select xid::text as xid, seq::text as seq, ${eventJsonSql}::text as item${columns}
-      from feed_events where (feed_events.xid, feed_events.seq) in (select xid, seq from page)
+      from feed_events where feed_events.seq in (select seq from page)
      ${newestFirst} limit ${limit}`;
 }
 
