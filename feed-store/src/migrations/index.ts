@@ -6,6 +6,7 @@ import { sql as changes } from './004_changes.js';
 import { sql as organisation } from './005_organisation.js';
 import { sql as reactionVersions } from './006_reaction_versions.js';
 import { sql as onePositionIndex } from './007_one_position_index.js';
+import { sql as ascendingPositions } from './008_ascending_positions.js';
 
 export type { Migration };
 
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   { name: '005_organisation', sql: organisation },
   { name: '006_reaction_versions', sql: reactionVersions },
   { name: '007_one_position_index', sql: onePositionIndex },
+  { name: '008_ascending_positions', sql: ascendingPositions },
 ];
