@@ -7,7 +7,7 @@
  * batches committing side by side meet (each transaction's rows sit beside the other's, so
  * their pages split in the middle, under the same page locks): a drain's PostgreSQL CPU per
  * 1000 events was 37.8 ms with it against 28.5 without, beside one worker with two batches in
- * flight (bench/README.md, "One index in the feed's order").
+ * flight (feed-store/README.md, "One index in the feed's order").
  *
  * Dropping an index rewrites nothing: a moment's exclusive lock, whatever the table's size.
  */
