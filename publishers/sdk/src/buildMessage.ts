@@ -76,24 +76,13 @@ export function buildMessage(
       : input.time instanceof Date
         ? timeOf(input.time, at)
         : input.time;
-  const { extensions = {} } = input;
-  if (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions))
-    throw invalid(`${at}: extensions must be an object of extension attributes`);
-  const named = Object.entries(extensions);
-  for (const [key] of named)
-    if (isAttributeName(key))
-      throw invalid(`${at}: extension ${quote(key)} is named like an attribute; set the attribute`);
-  // Extension attributes sit beside the attributes, as CloudEvents puts them. fromEntries
-  // defines own keys, so a `__proto__` among them stays a key the worker's parser refuses.
-  const candidate: Record<string, unknown> = Object.fromEntries(named);
-  Object.assign(candidate, {
-    specversion: '1.0',
-    id: input.id ?? (defaults.newId ?? randomUUID)(),
-    source: input.source ?? defaults.source,
-    type: input.type,
-    time,
-    data: input.data === undefined ? null : input.data,
-  });
+  const candidate: Record<string, unknown> = extensionsOf(input.extensions, at);
+  candidate.specversion = '1.0';
+  candidate.id = input.id ?? (defaults.newId ?? randomUUID)();
+  candidate.source = input.source ?? defaults.source;
+  candidate.type = input.type;
+  candidate.time = time;
+  candidate.data = input.data === undefined ? null : input.data;
   if (input.subject !== undefined) candidate.subject = input.subject;
   if (input.actor !== undefined) candidate.actor = input.actor;
 
@@ -118,6 +107,23 @@ export function buildMessage(
       timestamp: Math.floor(Date.parse(event.time) / 1000),
     },
   };
+}
+
+/**
+ * The event's extension attributes as the start of its JSON object: they sit beside the
+ * attributes, as CloudEvents puts them, and the attributes are set after them. fromEntries
+ * defines own keys, so a `__proto__` among them stays a key the worker's parser refuses.
+ * Without extensions (most events) the object starts empty.
+ */
+function extensionsOf(extensions: unknown, at: string): Record<string, unknown> {
+  if (extensions === undefined) return {};
+  if (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions))
+    throw invalid(`${at}: extensions must be an object of extension attributes`);
+  const named = Object.entries(extensions);
+  for (const [key] of named)
+    if (isAttributeName(key))
+      throw invalid(`${at}: extension ${quote(key)} is named like an attribute; set the attribute`);
+  return Object.fromEntries(named);
 }
 
 /** All or nothing: one invalid event rejects the whole call before anything is sent. */

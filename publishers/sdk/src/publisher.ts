@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { FeedError, FeedErrorCode, type FeedEvent } from '@feed/contracts';
 import { BrokerConnection } from './brokerConnection.js';
-import { buildMessages, type PublishInput } from './buildMessage.js';
+import { buildMessages, type FeedMessage, type PublishInput } from './buildMessage.js';
 import {
   resolvePublisherOptions,
   type FeedPublisherOptions,
@@ -152,6 +152,7 @@ class Publisher extends EventEmitter implements FeedPublisher {
     // Checked before building anything: during an outage a refused publish costs nothing.
     this.buffer.checkRoom(Array.isArray(events) ? events.length : 1);
     const messages = buildMessages(events, { source: this.options.source });
+    if (messages.length === 1) return this.publishOne(messages[0]!);
     const sends = messages.map((message) => {
       let resolve!: (event: FeedEvent) => void;
       let reject!: (error: FeedError) => void;
@@ -170,11 +171,24 @@ class Publisher extends EventEmitter implements FeedPublisher {
       },
       (error) => sends.forEach(({ reject }) => reject(error)),
     );
-    if (sends.length === 1) return sends[0]!.sent.then((event) => [event]);
     return Promise.allSettled(sends.map(({ sent }) => sent)).then((results) => {
       if (results.every((result) => result.status === 'fulfilled'))
         return results.map((result) => (result as PromiseFulfilledResult<FeedEvent>).value);
       throw new PublishBatchError(messages, results);
+    });
+  }
+
+  /** One message, the usual publish: one promise, settled with the stored form. */
+  private publishOne(message: FeedMessage): Promise<FeedEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.buffer.enter(
+        1,
+        () => {
+          this.buffer.add(message, () => resolve([message.event]), reject);
+          this.connection.pump();
+        },
+        reject,
+      );
     });
   }
 
