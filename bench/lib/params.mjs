@@ -7,9 +7,10 @@ const full = {
   drainCount: 100_000,
   /**
    * Rounds of drains (batched, 1, 2 and 4 workers each): the figures are their medians. Five,
-   * not three: one drain in three or four on this machine is a fifth to a third slower than
-   * the others of its kind in the same run (a checkpoint's page images, another process), and
-   * a median of three moved a ratio by 0.15x from one run to the next.
+   * not three: in the drain-only runs of 2026-12-04 one drain in three or four was a fifth to
+   * a third slower than the others of its kind in the same run (why was not measured), and a
+   * median of three moved with it (one worker against the pipeline, quorum: 1.32x in a run of
+   * the same code that gave 1.08x in the full run that evening).
    */
   drainRounds: 5,
   naiveCount: 15_000,
